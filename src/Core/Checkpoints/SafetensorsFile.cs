@@ -169,18 +169,24 @@ public sealed class SafetensorsFile : IDisposable
     /// <exception cref="CheckpointException">Not compatible; names the tensor and <paramref name="path"/>.</exception>
     internal static void CheckTarget(TensorInfo info, Tensor destination, string path, string? targetName = null)
     {
-        var expected = destination.shape;
-        if (!info.Shape.AsSpan().SequenceEqual(expected))
-            throw new CheckpointException(path, targetName ?? info.Name, ShapeMismatch(info, expected, targetName));
-        if (!Converts(info.Dtype, destination.dtype))
-            throw new CheckpointException(path, targetName ?? info.Name,
-                $"checkpoint dtype {info.Dtype.ToHeaderString()} cannot be loaded into a {destination.dtype} tensor (only float-to-float and int-to-int conversions are allowed)");
+        if (Misfit(info, destination, targetName) is { } detail)
+            throw new CheckpointException(path, targetName ?? info.Name, detail);
     }
 
-    /// <summary>The shape-mismatch detail: <c>"checkpoint [a,b], model expects [c,d]"</c>.</summary>
-    internal static string ShapeMismatch(TensorInfo info, long[] expected, string? targetName) =>
-        $"checkpoint {info.ShapeString}, model expects {ShapeText.Format(expected)}"
-        + (targetName is not null && targetName != info.Name ? $" (checkpoint tensor '{info.Name}')" : "");
+    /// <summary>
+    /// Why a checkpoint tensor does not fit a destination, or null when it does. A shape mismatch reads
+    /// <c>"checkpoint [a,b], model expects [c,d]"</c>, plus the checkpoint name when the destination's differs.
+    /// </summary>
+    internal static string? Misfit(TensorInfo info, Tensor destination, string? targetName)
+    {
+        var expected = destination.shape;
+        if (!info.Shape.AsSpan().SequenceEqual(expected))
+            return $"checkpoint {info.ShapeString}, model expects {ShapeText.Format(expected)}"
+                + (targetName is not null && targetName != info.Name ? $" (checkpoint tensor '{info.Name}')" : "");
+        if (!Converts(info.Dtype, destination.dtype))
+            return $"checkpoint dtype {info.Dtype.ToHeaderString()} cannot be loaded into a {destination.dtype} tensor (only float-to-float and int-to-int conversions are allowed)";
+        return null;
+    }
 
     private static bool Converts(SafetensorsDtype stored, ScalarType target)
     {
