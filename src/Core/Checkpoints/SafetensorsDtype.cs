@@ -65,19 +65,8 @@ public static class SafetensorsDtypeExtensions
 
     /// <summary>Parses a header dtype string (case-sensitive, as the format defines it).</summary>
     /// <returns>False for strings that are not a supported dtype.</returns>
-    public static bool TryParseHeaderString(string text, out SafetensorsDtype dtype)
-    {
-        foreach (var candidate in All)
-        {
-            if (candidate.ToHeaderString() == text)
-            {
-                dtype = candidate;
-                return true;
-            }
-        }
-        dtype = default;
-        return false;
-    }
+    public static bool TryParseHeaderString(string text, out SafetensorsDtype dtype) =>
+        TryFind(d => d.ToHeaderString() == text, out dtype);
 
     /// <summary>The TorchSharp element type.</summary>
     public static ScalarType ToScalarType(this SafetensorsDtype dtype) => dtype switch
@@ -97,11 +86,14 @@ public static class SafetensorsDtypeExtensions
 
     /// <summary>The safetensors dtype of a TorchSharp element type.</summary>
     /// <returns>False for types the format cannot hold here (complex, quantized).</returns>
-    public static bool TryFromScalarType(ScalarType type, out SafetensorsDtype dtype)
+    public static bool TryFromScalarType(ScalarType type, out SafetensorsDtype dtype) =>
+        TryFind(d => d.ToScalarType() == type, out dtype);
+
+    private static bool TryFind(Func<SafetensorsDtype, bool> match, out SafetensorsDtype dtype)
     {
         foreach (var candidate in All)
         {
-            if (candidate.ToScalarType() == type)
+            if (match(candidate))
             {
                 dtype = candidate;
                 return true;

@@ -159,7 +159,7 @@ public sealed class SafetensorsFile : IDisposable
             return;
         }
         using var staged = Read(name);
-        destination.copy_(staged);
+        destination.copy_(staged); // returns destination itself (in place): nothing to dispose
     }
 
     /// <summary>

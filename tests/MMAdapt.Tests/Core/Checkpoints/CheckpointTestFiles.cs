@@ -58,3 +58,14 @@ internal static class TensorBytes
 
     public static string FixturePath(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "Fixtures", .. parts]);
 }
+
+/// <summary>Named tensors a test created and must dispose.</summary>
+internal sealed class OwnedTensors(List<KeyValuePair<string, Tensor>> items) : IDisposable
+{
+    public List<KeyValuePair<string, Tensor>> Items { get; } = items;
+
+    public void Dispose()
+    {
+        foreach (var (_, t) in Items) t.Dispose();
+    }
+}

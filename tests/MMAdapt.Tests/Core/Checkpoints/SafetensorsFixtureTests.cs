@@ -63,25 +63,19 @@ public class SafetensorsFixtureTests
     {
         using var temp = new TempFolder();
         using var file = SafetensorsFile.Open(Llama);
-        var tensors = file.Tensors.Select(t => new KeyValuePair<string, Tensor>(t.Name, file.Read(t.Name))).ToList();
-        try
+        using var owned = new OwnedTensors(file.Tensors.Select(t => new KeyValuePair<string, Tensor>(t.Name, file.Read(t.Name))).ToList());
+        var tensors = owned.Items;
+        var copy = temp.File("copy.safetensors");
+        SafetensorsWriter.Write(copy, tensors, file.Metadata);
+        using var again = SafetensorsFile.Open(copy);
+        Assert.Equal(file.Metadata, again.Metadata);
+        Assert.Equal(file.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal), again.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(file.Tensors[^1].End, again.Tensors[^1].End);
+        foreach (var (name, original) in tensors)
         {
-            var copy = temp.File("copy.safetensors");
-            SafetensorsWriter.Write(copy, tensors, file.Metadata);
-            using var again = SafetensorsFile.Open(copy);
-            Assert.Equal(file.Metadata, again.Metadata);
-            Assert.Equal(file.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal), again.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal));
-            Assert.Equal(file.Tensors[^1].End, again.Tensors[^1].End);
-            foreach (var (name, original) in tensors)
-            {
-                Assert.Equal(file.Info(name).Shape, again.Info(name).Shape);
-                using var read = again.Read(name);
-                Assert.Equal(TensorBytes.Of(original), TensorBytes.Of(read));
-            }
-        }
-        finally
-        {
-            foreach (var (_, t) in tensors) t.Dispose();
+            Assert.Equal(file.Info(name).Shape, again.Info(name).Shape);
+            using var read = again.Read(name);
+            Assert.Equal(TensorBytes.Of(original), TensorBytes.Of(read));
         }
     }
 

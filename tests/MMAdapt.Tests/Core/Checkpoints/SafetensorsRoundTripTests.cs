@@ -136,6 +136,8 @@ public class SafetensorsRoundTripTests
         using var m = torch.arange(6, dtype: ScalarType.Float32).reshape(2, 3);
         using var transposed = m.t();
         SafetensorsWriter.Write(temp.File("t.safetensors"), [new("t", transposed)]);
+        Assert.Equal(new float[] { 0, 1, 2, 3, 4, 5 }, m.data<float>().ToArray()); // the caller's tensors stay usable
+        Assert.Equal(new long[] { 3, 2 }, transposed.shape);
         using var file = SafetensorsFile.Open(temp.File("t.safetensors"));
         using var read = file.Read("t");
         Assert.Equal(new long[] { 3, 2 }, read.shape);

@@ -70,6 +70,8 @@ public class SafetensorsValidationTests
         Fails(temp.Raw("j.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],"), null, "not valid JSON");
         Fails(temp.Raw("j2.safetensors", "{} trailing"), null, "not valid JSON");
         Fails(temp.Raw("j3.safetensors", "{\"w\":{\"dtype\":\"F32\" \"shape\":[1]}}"), null, "not valid JSON");
+        Fails(temp.Raw("j4.safetensors", ""), null, "not valid JSON");
+        Fails(temp.Raw("j5.safetensors", "{\"w\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}} // comment"), null, "not valid JSON");
     }
 
     [Fact]

@@ -9,67 +9,57 @@ namespace MMAdapt.Tests.Core.Checkpoints;
 public class ShardedCheckpointTests
 {
     /// <summary>Five F32 tensors of 400, 400, 200, 1000 and 40 bytes.</summary>
-    private static List<KeyValuePair<string, Tensor>> FiveTensors() =>
+    private static OwnedTensors FiveTensors() => new(
     [
         new("model.a.weight", torch.arange(100, dtype: ScalarType.Float32)),
         new("model.b.weight", torch.arange(100, dtype: ScalarType.Float32).neg()),
         new("model.c.weight", torch.full(50, 3f)),
         new("model.big.weight", torch.arange(250, dtype: ScalarType.Float32).reshape(25, 10)),
         new("lm_head.weight", torch.full(new long[] { 2, 5 }, 7f)),
-    ];
-
-    private static void DisposeAll(IEnumerable<KeyValuePair<string, Tensor>> tensors)
-    {
-        foreach (var (_, t) in tensors) t.Dispose();
-    }
+    ]);
 
     [Fact]
     public void Splits_like_huggingface_and_writes_its_file_names_and_index()
     {
         using var temp = new TempFolder();
-        var tensors = FiveTensors();
-        try
-        {
-            // Limit 800: a+b fill shard 1, c starts shard 2, big (1000 > 800) gets its own, lm_head joins c.
-            var files = ShardedCheckpointWriter.Write(temp.Root, tensors, maxShardBytes: 800);
-            Assert.Equal(new[] { "model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors", "model-00003-of-00003.safetensors" },
-                files.Select(Path.GetFileName));
-            Assert.False(File.Exists(temp.File("model.safetensors")));
+        using var owned = FiveTensors();
+        var tensors = owned.Items;
+        // Limit 800: a+b fill shard 1; c starts another, but big (1000 > 800) gets a shard of its own,
+        // listed first; lm_head joins c in shard 3.
+        var files = ShardedCheckpointWriter.Write(temp.Root, tensors, maxShardBytes: 800);
+        Assert.Equal(new[] { "model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors", "model-00003-of-00003.safetensors" },
+            files.Select(Path.GetFileName));
+        Assert.False(File.Exists(temp.File("model.safetensors")));
 
-            var index = File.ReadAllText(temp.File("model.safetensors.index.json"));
-            Assert.Equal("""
-                {
-                  "metadata": {
-                    "total_size": 2040
-                  },
-                  "weight_map": {
-                    "lm_head.weight": "model-00003-of-00003.safetensors",
-                    "model.a.weight": "model-00001-of-00003.safetensors",
-                    "model.b.weight": "model-00001-of-00003.safetensors",
-                    "model.big.weight": "model-00002-of-00003.safetensors",
-                    "model.c.weight": "model-00003-of-00003.safetensors"
-                  }
-                }
-
-                """.Replace("\r\n", "\n"), index);
-
-            foreach (var opened in new[] { temp.Root, temp.File("model.safetensors.index.json") })
+        var index = File.ReadAllText(temp.File("model.safetensors.index.json"));
+        Assert.Equal("""
             {
-                using var reader = CheckpointReader.Open(opened);
-                Assert.Equal(temp.File("model.safetensors.index.json"), reader.Path);
-                Assert.Equal(new[] { "model.a.weight", "model.b.weight", "model.big.weight", "lm_head.weight", "model.c.weight" }, reader.Names);
-                Assert.Equal(temp.File("model-00002-of-00003.safetensors"), reader.FileOf("model.big.weight"));
-                foreach (var (name, original) in tensors)
-                {
-                    using var read = reader.Read(name);
-                    Assert.Equal(TensorBytes.Of(original), TensorBytes.Of(read));
-                    Assert.Equal(original.shape, reader.Info(name).Shape);
-                }
+              "metadata": {
+                "total_size": 2040
+              },
+              "weight_map": {
+                "lm_head.weight": "model-00003-of-00003.safetensors",
+                "model.a.weight": "model-00001-of-00003.safetensors",
+                "model.b.weight": "model-00001-of-00003.safetensors",
+                "model.big.weight": "model-00002-of-00003.safetensors",
+                "model.c.weight": "model-00003-of-00003.safetensors"
+              }
             }
-        }
-        finally
+
+            """.Replace("\r\n", "\n"), index);
+
+        foreach (var opened in new[] { temp.Root, temp.File("model.safetensors.index.json") })
         {
-            DisposeAll(tensors);
+            using var reader = CheckpointReader.Open(opened);
+            Assert.Equal(temp.File("model.safetensors.index.json"), reader.Path);
+            Assert.Equal(new[] { "model.a.weight", "model.b.weight", "model.big.weight", "lm_head.weight", "model.c.weight" }, reader.Names);
+            Assert.Equal(temp.File("model-00002-of-00003.safetensors"), reader.FileOf("model.big.weight"));
+            foreach (var (name, original) in tensors)
+            {
+                using var read = reader.Read(name);
+                Assert.Equal(TensorBytes.Of(original), TensorBytes.Of(read));
+                Assert.Equal(original.shape, reader.Info(name).Shape);
+            }
         }
     }
 
@@ -77,30 +67,24 @@ public class ShardedCheckpointTests
     public void One_shard_is_model_safetensors_and_resaving_removes_the_other_layout()
     {
         using var temp = new TempFolder();
-        var tensors = FiveTensors();
-        try
+        using var owned = FiveTensors();
+        var tensors = owned.Items;
+        File.WriteAllText(temp.File("config.json"), "{}");
+        ShardedCheckpointWriter.Write(temp.Root, tensors, maxShardBytes: 800);
+        var single = ShardedCheckpointWriter.Write(temp.Root, tensors);
+        Assert.Equal(new[] { temp.File("model.safetensors") }, single);
+        Assert.Equal(new[] { "config.json", "model.safetensors" }, Directory.GetFiles(temp.Root).Select(Path.GetFileName).Order());
+        using (var reader = CheckpointReader.Open(temp.Root))
         {
-            File.WriteAllText(temp.File("config.json"), "{}");
-            ShardedCheckpointWriter.Write(temp.Root, tensors, maxShardBytes: 800);
-            var single = ShardedCheckpointWriter.Write(temp.Root, tensors);
-            Assert.Equal(new[] { temp.File("model.safetensors") }, single);
-            Assert.Equal(new[] { "config.json", "model.safetensors" }, Directory.GetFiles(temp.Root).Select(Path.GetFileName).Order());
-            using (var reader = CheckpointReader.Open(temp.Root))
-            {
-                Assert.Equal(temp.File("model.safetensors"), reader.Path);
-                Assert.Equal(5, reader.Names.Count);
-                using var lm = reader.Read("lm_head.weight");
-                Assert.Equal(Enumerable.Repeat(7f, 10), lm.data<float>().ToArray());
-            }
+            Assert.Equal(temp.File("model.safetensors"), reader.Path);
+            Assert.Equal(5, reader.Names.Count);
+            using var lm = reader.Read("lm_head.weight");
+            Assert.Equal(Enumerable.Repeat(7f, 10), lm.data<float>().ToArray());
+        }
 
-            ShardedCheckpointWriter.Write(temp.Root, tensors, maxShardBytes: 1040);
-            Assert.Equal(new[] { "config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json" },
-                Directory.GetFiles(temp.Root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
-        }
-        finally
-        {
-            DisposeAll(tensors);
-        }
+        ShardedCheckpointWriter.Write(temp.Root, tensors, maxShardBytes: 1040);
+        Assert.Equal(new[] { "config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json" },
+            Directory.GetFiles(temp.Root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -121,43 +105,31 @@ public class ShardedCheckpointTests
     public void Index_pointing_at_a_missing_shard_names_the_index_and_the_shard()
     {
         using var temp = new TempFolder();
-        var tensors = FiveTensors();
-        try
-        {
-            ShardedCheckpointWriter.Write(temp.Root, tensors, maxShardBytes: 800);
-            File.Delete(temp.File("model-00002-of-00003.safetensors"));
-            var e = Assert.Throws<CheckpointException>(() => CheckpointReader.Open(temp.Root));
-            Assert.Equal(temp.File("model.safetensors.index.json"), e.FilePath);
-            Assert.Equal("model.big.weight", e.TensorName);
-            Assert.Contains("model-00002-of-00003.safetensors, which does not exist", e.Message);
-            Assert.Contains("model.safetensors.index.json", e.Message);
-        }
-        finally
-        {
-            DisposeAll(tensors);
-        }
+        using var owned = FiveTensors();
+        var tensors = owned.Items;
+        ShardedCheckpointWriter.Write(temp.Root, tensors, maxShardBytes: 800);
+        File.Delete(temp.File("model-00002-of-00003.safetensors"));
+        var e = Assert.Throws<CheckpointException>(() => CheckpointReader.Open(temp.Root));
+        Assert.Equal(temp.File("model.safetensors.index.json"), e.FilePath);
+        Assert.Equal("model.big.weight", e.TensorName);
+        Assert.Contains("model-00002-of-00003.safetensors, which does not exist", e.Message);
+        Assert.Contains("model.safetensors.index.json", e.Message);
     }
 
     [Fact]
     public void Index_naming_a_tensor_its_shard_lacks_names_the_index()
     {
         using var temp = new TempFolder();
-        var tensors = FiveTensors();
-        try
-        {
-            ShardedCheckpointWriter.Write(temp.Root, tensors, maxShardBytes: 800);
-            var indexPath = temp.File("model.safetensors.index.json");
-            var text = File.ReadAllText(indexPath).Replace("\"lm_head.weight\": \"model-00003", "\"lm_head.weight\": \"model-00001");
-            File.WriteAllText(indexPath, text);
-            var e = Assert.Throws<CheckpointException>(() => CheckpointReader.Open(temp.Root));
-            Assert.Equal(indexPath, e.FilePath);
-            Assert.Equal("lm_head.weight", e.TensorName);
-            Assert.Contains("shard model-00001-of-00003.safetensors, which has no such tensor", e.Message);
-        }
-        finally
-        {
-            DisposeAll(tensors);
-        }
+        using var owned = FiveTensors();
+        var tensors = owned.Items;
+        ShardedCheckpointWriter.Write(temp.Root, tensors, maxShardBytes: 800);
+        var indexPath = temp.File("model.safetensors.index.json");
+        var text = File.ReadAllText(indexPath).Replace("\"lm_head.weight\": \"model-00003", "\"lm_head.weight\": \"model-00001");
+        File.WriteAllText(indexPath, text);
+        var e = Assert.Throws<CheckpointException>(() => CheckpointReader.Open(temp.Root));
+        Assert.Equal(indexPath, e.FilePath);
+        Assert.Equal("lm_head.weight", e.TensorName);
+        Assert.Contains("shard model-00001-of-00003.safetensors, which has no such tensor", e.Message);
     }
 
     [Theory]
