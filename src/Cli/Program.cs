@@ -1,1 +1,3 @@
-return 0;
+using MMAdapt.Cli;
+
+return MmadaptCli.Run(args, Console.Out, Console.Error);

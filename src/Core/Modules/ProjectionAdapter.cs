@@ -1,0 +1,32 @@
+using static TorchSharp.torch;
+
+namespace MMAdapt.Core.Modules;
+
+/// <summary>
+/// Something attached to an <see cref="AdaptableLinear"/> or <see cref="AdaptableEmbedding"/> that
+/// changes its output: a LoRA, a mixture of LoRA experts with its router, a modality gate, and so on.
+/// </summary>
+/// <remarks>
+/// The projection computes its frozen output <c>y = base(x)</c> once, then hands <c>x</c> and <c>y</c>
+/// to each enabled adapter in attachment order: <c>y = adapter.Apply(x, y, context)</c>. Adapters whose
+/// effect is a weight delta (LoRA, DoRA without magnitude changes) can be merged into the base weight.
+/// </remarks>
+public abstract class ProjectionAdapter : nn.Module
+{
+    /// <summary>Creates the adapter; <paramref name="name"/> is its module type name.</summary>
+    protected ProjectionAdapter(string name) : base(name) { }
+
+    /// <summary>Returns the adapted output.</summary>
+    /// <param name="input">The projection's input: <c>[..., in]</c> for linear layers, token ids for embeddings.</param>
+    /// <param name="baseOutput">The output so far: <c>[..., out]</c>.</param>
+    /// <param name="context">The forward context (modalities, routing keys, aux sink), or null.</param>
+    public abstract Tensor Apply(Tensor input, Tensor baseOutput, ForwardContext? context);
+
+    /// <summary>True when <see cref="DeltaWeight"/> gives this adapter's whole effect, so it can be merged.</summary>
+    public virtual bool CanMerge => false;
+
+    /// <summary>The weight change <c>[out, in]</c> (embedding: <c>[vocab, hidden]</c>) merging folds in.</summary>
+    /// <exception cref="NotSupportedException">The adapter cannot be merged.</exception>
+    public virtual Tensor DeltaWeight() =>
+        throw new NotSupportedException($"{GetName()} cannot be merged into the base weight.");
+}
