@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using MMAdapt.Core.IO;
 
@@ -211,73 +209,15 @@ public sealed class BpeTrainer
         }
     }
 
-    private string WriteJson(List<string> tokens, List<(string Left, string Right)> merges) => Write(json =>
-    {
-        json.WriteString("version", "1.0");
-        json.WriteNull("truncation");
-        json.WriteNull("padding");
-        json.WriteStartArray("added_tokens");
-        for (var i = 0; i < SpecialTokens.Count; i++)
-        {
-            json.WriteStartObject();
-            json.WriteNumber("id", i);
-            json.WriteString("content", SpecialTokens[i]);
-            json.WriteBoolean("single_word", false);
-            json.WriteBoolean("lstrip", false);
-            json.WriteBoolean("rstrip", false);
-            json.WriteBoolean("normalized", false);
-            json.WriteBoolean("special", true);
-            json.WriteEndObject();
-        }
+    private string WriteJson(List<string> tokens, List<(string Left, string Right)> merges) =>
+        TokenizerJsonWriter.Write(
+            SpecialTokens.Select((t, i) => (t, i)),
+            PreTokenizerPattern,
+            tokens.Select((t, i) => (t, i)),
+            merges,
+            ignoreMerges: false);
 
-        json.WriteEndArray();
-        json.WriteNull("normalizer");
-        json.WriteStartObject("pre_tokenizer");
-        json.WriteString("type", "Sequence");
-        json.WriteStartArray("pretokenizers");
-        json.WriteStartObject();
-        json.WriteString("type", "Split");
-        json.WriteStartObject("pattern");
-        json.WriteString("Regex", PreTokenizerPattern);
-        json.WriteEndObject();
-        json.WriteString("behavior", "Isolated");
-        json.WriteBoolean("invert", false);
-        json.WriteEndObject();
-        WriteByteLevel(json, null, addPrefixSpace: false, useRegex: false);
-        json.WriteEndArray();
-        json.WriteEndObject();
-        WriteByteLevel(json, "post_processor", addPrefixSpace: true, useRegex: true);
-        WriteByteLevel(json, "decoder", addPrefixSpace: true, useRegex: true);
-        json.WriteStartObject("model");
-        json.WriteString("type", "BPE");
-        json.WriteNull("dropout");
-        json.WriteNull("unk_token");
-        json.WriteNull("continuing_subword_prefix");
-        json.WriteNull("end_of_word_suffix");
-        json.WriteBoolean("fuse_unk", false);
-        json.WriteBoolean("byte_fallback", false);
-        json.WriteBoolean("ignore_merges", false);
-        json.WriteStartObject("vocab");
-        for (var i = 0; i < tokens.Count; i++)
-        {
-            json.WriteNumber(tokens[i], i);
-        }
-
-        json.WriteEndObject();
-        json.WriteStartArray("merges");
-        foreach (var (left, right) in merges)
-        {
-            json.WriteStartArray();
-            json.WriteStringValue(left);
-            json.WriteStringValue(right);
-            json.WriteEndArray();
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
-    });
-
-    private string WriteConfig() => Write(json =>
+    private string WriteConfig() => TokenizerJsonWriter.WriteObject(json =>
     {
         json.WriteBoolean("add_bos_token", BosToken is not null);
         json.WriteBoolean("add_eos_token", false);
@@ -286,24 +226,6 @@ public sealed class BpeTrainer
         WriteTokenOrNull(json, "pad_token", PadToken);
         json.WriteString("tokenizer_class", "PreTrainedTokenizerFast");
     });
-
-    private static void WriteByteLevel(Utf8JsonWriter json, string? name, bool addPrefixSpace, bool useRegex)
-    {
-        if (name is null)
-        {
-            json.WriteStartObject();
-        }
-        else
-        {
-            json.WriteStartObject(name);
-        }
-
-        json.WriteString("type", "ByteLevel");
-        json.WriteBoolean("add_prefix_space", addPrefixSpace);
-        json.WriteBoolean("trim_offsets", true);
-        json.WriteBoolean("use_regex", useRegex);
-        json.WriteEndObject();
-    }
 
     private static void WriteTokenOrNull(Utf8JsonWriter json, string name, string? token)
     {
@@ -315,19 +237,5 @@ public sealed class BpeTrainer
         {
             json.WriteString(name, token);
         }
-    }
-
-    // HF writes non-ASCII characters as they are (Ġ, not \u0120); so does this.
-    private static string Write(Action<Utf8JsonWriter> body)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            json.WriteStartObject();
-            body(json);
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 }

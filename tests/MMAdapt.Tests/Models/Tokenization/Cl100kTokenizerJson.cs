@@ -1,6 +1,4 @@
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using MMAdapt.Models.Tokenization;
 
 namespace MMAdapt.Tests.Models.Tokenization;
@@ -11,7 +9,8 @@ namespace MMAdapt.Tests.Models.Tokenization;
 /// the two parts tiktoken's own BPE reaches just below that token's rank — ordered by the token's rank, the
 /// cl100k regex as a Split pre-tokenizer followed by ByteLevel without regex, the special tokens as added tokens,
 /// and <c>ignore_merges</c> (a pre-token that is a whole token is taken as is, like tiktoken and Llama 3).
-/// The byte table and the merge derivation are written here independently of the code under test.
+/// The byte table and the merge derivation are written here independently of the code under test; the JSON
+/// layout comes from the project's writer.
 /// </summary>
 internal static class Cl100kTokenizerJson
 {
@@ -51,67 +50,14 @@ internal static class Cl100kTokenizerJson
             }
         }
 
-        using var stream = File.Create(path);
-        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        json.WriteStartObject();
-        json.WriteString("version", "1.0");
-        json.WriteStartArray("added_tokens");
-        foreach (var (content, id) in Specials)
-        {
-            json.WriteStartObject();
-            json.WriteNumber("id", id);
-            json.WriteString("content", content);
-            json.WriteBoolean("single_word", false);
-            json.WriteBoolean("lstrip", false);
-            json.WriteBoolean("rstrip", false);
-            json.WriteBoolean("normalized", false);
-            json.WriteBoolean("special", true);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteNull("normalizer");
-        json.WriteStartObject("pre_tokenizer");
-        json.WriteString("type", "Sequence");
-        json.WriteStartArray("pretokenizers");
-        json.WriteStartObject();
-        json.WriteString("type", "Split");
-        json.WriteStartObject("pattern");
-        json.WriteString("Regex", Pattern);
-        json.WriteEndObject();
-        json.WriteString("behavior", "Isolated");
-        json.WriteBoolean("invert", false);
-        json.WriteEndObject();
-        json.WriteStartObject();
-        json.WriteString("type", "ByteLevel");
-        json.WriteBoolean("add_prefix_space", false);
-        json.WriteBoolean("trim_offsets", true);
-        json.WriteBoolean("use_regex", false);
-        json.WriteEndObject();
-        json.WriteEndArray();
-        json.WriteEndObject();
-        json.WriteStartObject("decoder");
-        json.WriteString("type", "ByteLevel");
-        json.WriteEndObject();
-        json.WriteStartObject("model");
-        json.WriteString("type", "BPE");
-        json.WriteBoolean("ignore_merges", true);
-        json.WriteStartObject("vocab");
-        foreach (var (bytes, rank) in ranks)
-        {
-            json.WriteNumber(Token(Latin1(bytes)), rank);
-        }
-
-        json.WriteEndObject();
-        json.WriteStartArray("merges");
-        foreach (var (left, right) in merges)
-        {
-            json.WriteStringValue($"{left} {right}"); // the older "a b" form; the trainer test covers [a, b]
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
-        json.WriteEndObject();
+        File.WriteAllText(path, TokenizerJsonWriter.Write(
+            Specials,
+            Pattern,
+            ranks.Select(r => (Token(Latin1(r.Bytes)), r.Rank)),
+            merges,
+            ignoreMerges: true,
+            mergesAsPairs: false, // the older "a b" form; the trainer's files cover ["a", "b"]
+            indented: false));
         return unreachable;
     }
 
