@@ -35,7 +35,7 @@ internal sealed record TokenizerConfig
     /// <summary><c>added_tokens_decoder</c> entries.</summary>
     public IReadOnlyList<AddedToken> AddedTokens { get; init; } = [];
 
-    /// <summary>The file the values came from, for error messages (null when nothing was read).</summary>
+    /// <summary>The file(s) the values came from, for error messages (null when nothing was read).</summary>
     public string? Source { get; init; }
 
     /// <summary>Reads the files that exist; either path may be null or missing.</summary>
@@ -71,7 +71,7 @@ internal sealed record TokenizerConfig
                 EosToken = TokenText(root.Optional("eos_token")) ?? fallback.EosToken,
                 PadToken = TokenText(root.Optional("pad_token")) ?? fallback.PadToken,
                 UnkToken = TokenText(root.Optional("unk_token")) ?? fallback.UnkToken,
-                Source = path,
+                Source = fallback.Source is null ? path : $"{path} (with {fallback.Source})",
             };
         }
     }
