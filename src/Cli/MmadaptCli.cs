@@ -34,7 +34,7 @@ public static class MmadaptCli
             var root = new RootCommand("MMAdapt: parameter-efficient fine-tuning of multimodal LLMs.");
             root.Options.Add(Verbose);
             root.Subcommands.Add(InspectCommand.Create(output));
-            //PENDING root.Subcommands.Add(GenerateCommand.Create(output));
+            root.Subcommands.Add(GenerateCommand.Create(output));
 
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)

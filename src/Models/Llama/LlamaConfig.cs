@@ -13,6 +13,8 @@ public sealed record LlamaConfig
     /// <summary>The model types this decoder implements.</summary>
     public static IReadOnlyList<string> SupportedModelTypes { get; } = ["llama", "mistral", "qwen2"];
 
+    /// <summary><c>architectures</c>: the Hugging Face class names, e.g. <c>LlamaForCausalLM</c>.</summary>
+    [JsonPropertyName("architectures")] public IReadOnlyList<string>? Architectures { get; init; }
     /// <summary><c>model_type</c>: llama, mistral or qwen2.</summary>
     [JsonPropertyName("model_type")] public string ModelType { get; init; } = "llama";
     /// <summary><c>vocab_size</c>: rows of the embedding and LM head.</summary>
@@ -84,6 +86,26 @@ public sealed record LlamaConfig
         config.Validate(path);
         return config;
     }
+
+    /// <summary>Writes the config as Hugging Face's <c>config.json</c> (unset optional keys omitted).</summary>
+    public void Save(string path)
+    {
+        var options = new System.Text.Json.JsonSerializerOptions(HfConfigReader.Options)
+        {
+            WriteIndented = true,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        };
+        var withArchitecture = this with { Architectures = Architectures ?? [ArchitectureName] };
+        MMAdapt.Core.IO.AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(withArchitecture, options) + "\n");
+    }
+
+    /// <summary>The Hugging Face class name for this model type.</summary>
+    [JsonIgnore] public string ArchitectureName => ModelType switch
+    {
+        "mistral" => "MistralForCausalLM",
+        "qwen2" => "Qwen2ForCausalLM",
+        _ => "LlamaForCausalLM",
+    };
 
     /// <summary>Checks that the sizes fit together.</summary>
     public void Validate(string source)

@@ -89,6 +89,27 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
         return result;
     }
 
+    /// <summary>Saves <c>config.json</c> and <c>model.safetensors</c> (sharded above <paramref name="maxShardBytes"/>)
+    /// in Hugging Face's layout, so that <see cref="FromPretrained"/> and <c>transformers</c> load the folder.
+    /// A tied LM head is stored once, as <c>model.embed_tokens.weight</c>. Adapter weights are not included.</summary>
+    public void SavePretrained(string folder, long maxShardBytes = 5L << 30)
+    {
+        Directory.CreateDirectory(folder);
+        var tensors = state_dict()
+            .Where(kv => !kv.Key.Contains(".adapters.", StringComparison.Ordinal))
+            .Where(kv => !(Config.TieWordEmbeddings && kv.Key == "lm_head.weight"))
+            .OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .ToList();
+        ShardedCheckpointWriter.Write(folder, tensors, maxShardBytes);
+        var dtypeName = Dtype switch
+        {
+            ScalarType.BFloat16 => "bfloat16",
+            ScalarType.Float16 => "float16",
+            _ => "float32",
+        };
+        (Config with { TorchDtype = dtypeName }).Save(Path.Combine(folder, "config.json"));
+    }
+
     /// <summary>Fills the weights for training from scratch: normal(0, initializer_range) for projections and
     /// embeddings, as Hugging Face's <c>_init_weights</c> does; norms stay at 1.</summary>
     public void InitializeWeights(long seed)
