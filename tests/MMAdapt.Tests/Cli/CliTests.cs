@@ -66,6 +66,22 @@ public class CliTests
     }
 
     [Fact]
+    public void Generate_with_a_prompt_prints_decoded_text()
+    {
+        var (code, output, error) = Run("generate", "--model", FixturePaths.Of("tiny-llama"), "--prompt", "the red circle is", "--max-new-tokens", "12");
+        Assert.True(code == 0, error);
+        Assert.Matches(@"^ (above|below|left of|right of|next to) the \w+ \w+\.\n$", output);
+        var chat = Run("generate", "--model", FixturePaths.Of("tiny-llama"), "--prompt", "the red circle is", "--chat-template", "plain");
+        Assert.Equal(0, chat.Code);
+        var missingTokens = Run("generate", "--model", FixturePaths.Of("tiny-llama"), "--prompt", "hi", "--chat-template", "llama3");
+        Assert.Equal(MmadaptCli.Failure, missingTokens.Code);
+        Assert.Contains("needs the token '<|start_header_id|>', which the tokenizer does not have", missingTokens.Err);
+        var unknown = Run("generate", "--model", FixturePaths.Of("tiny-llama"), "--prompt", "hi", "--chat-template", "vicuna");
+        Assert.Equal(MmadaptCli.Failure, unknown.Code);
+        Assert.Contains("llama3, chatml, mistral, llama2, plain", unknown.Err);
+    }
+
+    [Fact]
     public void Sampling_with_a_seed_is_reproducible_from_the_cli()
     {
         string[] args = ["generate", "-m", FixturePaths.Of("llama"), "--input-ids", "1,2,3", "--temperature", "1.2", "--top-p", "0.9", "--seed", "5", "--max-new-tokens", "10"];
