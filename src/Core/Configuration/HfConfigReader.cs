@@ -10,12 +10,25 @@ namespace MMAdapt.Core.Configuration;
 /// </summary>
 public static class HfConfigReader
 {
-    /// <summary>Options shared by every HF JSON read: Python's NaN/Infinity literals allowed, unknown keys ignored.</summary>
+    /// <summary>Options shared by every HF JSON read and write: Python's NaN/Infinity literals allowed, unknown
+    /// keys ignored. The reflection resolver is set explicitly because .NET 10 file-based apps (tutorials,
+    /// scripts) turn reflection-based serialisation off by default.</summary>
     public static JsonSerializerOptions Options { get; } = new()
     {
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+    };
+
+    /// <summary>Serialises a config record as indented JSON with unset (null) keys omitted, as HF writes them.</summary>
+    public static string Serialize<T>(T value) where T : class =>
+        JsonSerializer.Serialize(value, WriteOptions) + "\n";
+
+    private static readonly JsonSerializerOptions WriteOptions = new(Options)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
     /// <summary>Deserialises <paramref name="path"/> into <typeparamref name="T"/>.</summary>

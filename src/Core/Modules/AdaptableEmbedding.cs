@@ -16,7 +16,6 @@ public sealed class AdaptableEmbedding : nn.Module
     private readonly Parameter weight;
     [ComponentName(Name = "adapters")]
     private readonly AdapterSet adapters = new();
-    private readonly HashSet<string> merged = [];
 
     /// <summary>Creates the table with uninitialised storage (loading fills it).</summary>
     public AdaptableEmbedding(long vocabularySize, long hiddenSize, ScalarType? dtype = null, Device? device = null)
@@ -68,32 +67,12 @@ public sealed class AdaptableEmbedding : nn.Module
         var output = weight.index_select(0, flat).view([.. ids.shape, HiddenSize]); // [batch, tokens, hidden]
         if (!AdaptersEnabled || adapters.Count == 0)
             return output;
-        foreach (var (name, adapter) in adapters.Items)
-            if (!merged.Contains(name))
-                output = adapter.Apply(ids, output, context);
-        return output;
+        return adapters.Apply(ids, output, context);
     }
 
     /// <summary>Folds an adapter's delta into the table.</summary>
-    public void Merge(string name)
-    {
-        var adapter = adapters[name];
-        if (!adapter.CanMerge)
-            throw new NotSupportedException($"Adapter '{name}' ({adapter.GetName()}) cannot be merged.");
-        if (!merged.Add(name))
-            return;
-        using var _ = no_grad();
-        using var delta = adapter.DeltaWeight();
-        weight.add_(delta.to(weight.dtype));
-    }
+    public void Merge(string name) => adapters.Merge(name, weight);
 
     /// <summary>Subtracts a merged adapter's delta again.</summary>
-    public void Unmerge(string name)
-    {
-        if (!merged.Remove(name))
-            return;
-        using var _ = no_grad();
-        using var delta = adapters[name].DeltaWeight();
-        weight.sub_(delta.to(weight.dtype));
-    }
+    public void Unmerge(string name) => adapters.Unmerge(name, weight);
 }

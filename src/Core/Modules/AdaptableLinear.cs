@@ -24,7 +24,6 @@ public sealed class AdaptableLinear : nn.Module
     private readonly Parameter? bias;
     [ComponentName(Name = "adapters")]
     private readonly AdapterSet adapters = new();
-    private readonly HashSet<string> merged = [];
 
     /// <summary>Creates the projection with uninitialised storage (loading fills it; see <see cref="ResetParameters"/>).</summary>
     /// <param name="inFeatures">Input width.</param>
@@ -71,9 +70,6 @@ public sealed class AdaptableLinear : nn.Module
     /// <summary>When false, the base projection runs alone (unmerged adapters are skipped).</summary>
     public bool AdaptersEnabled { get; set; } = true;
 
-    /// <summary>Names of the adapters currently folded into <see cref="Weight"/>.</summary>
-    public IReadOnlyCollection<string> MergedAdapters => merged;
-
     /// <summary>Kaiming-uniform weight and uniform bias, as <c>torch.nn.Linear</c> initialises them.</summary>
     public void ResetParameters(Generator? generator = null)
     {
@@ -92,32 +88,12 @@ public sealed class AdaptableLinear : nn.Module
         var output = nn.functional.linear(input, weight, bias);
         if (!AdaptersEnabled || adapters.Count == 0)
             return output;
-        foreach (var (name, adapter) in adapters.Items)
-            if (!merged.Contains(name))
-                output = adapter.Apply(input, output, context);
-        return output;
+        return adapters.Apply(input, output, context);
     }
 
     /// <summary>Folds an adapter's weight delta into the base weight; its forward is then skipped.</summary>
-    public void Merge(string name)
-    {
-        var adapter = adapters[name];
-        if (!adapter.CanMerge)
-            throw new NotSupportedException($"Adapter '{name}' ({adapter.GetName()}) cannot be merged.");
-        if (!merged.Add(name))
-            return;
-        using var _ = no_grad();
-        using var delta = adapter.DeltaWeight();
-        weight.add_(delta.to(weight.dtype));
-    }
+    public void Merge(string name) => adapters.Merge(name, weight);
 
     /// <summary>Subtracts a merged adapter's delta again (exact up to floating-point rounding).</summary>
-    public void Unmerge(string name)
-    {
-        if (!merged.Remove(name))
-            return;
-        using var _ = no_grad();
-        using var delta = adapters[name].DeltaWeight();
-        weight.sub_(delta.to(weight.dtype));
-    }
+    public void Unmerge(string name) => adapters.Unmerge(name, weight);
 }

@@ -10,6 +10,7 @@ namespace MMAdapt.Core.Modules;
 public sealed class AdapterSet : nn.Module
 {
     private readonly List<(string Name, ProjectionAdapter Adapter)> items = [];
+    private readonly HashSet<string> merged = [];
 
     /// <summary>Creates an empty set.</summary>
     public AdapterSet() : base(nameof(AdapterSet)) { }
@@ -42,12 +43,51 @@ public sealed class AdapterSet : nn.Module
     }
 
     /// <summary>Detaches and returns the adapter of that name (the caller owns it afterwards).</summary>
+    /// <exception cref="InvalidOperationException">The adapter is merged; unmerge it first.</exception>
     public ProjectionAdapter Remove(string name)
     {
         var adapter = this[name];
+        if (merged.Contains(name))
+            throw new InvalidOperationException($"Adapter '{name}' is merged into the base weight; unmerge it before removing it.");
         items.RemoveAll(i => i.Name == name);
         _internal_submodules.Remove(name);
         return adapter;
+    }
+
+    /// <summary>Names of the adapters currently folded into the base weight.</summary>
+    public IReadOnlyCollection<string> Merged => merged;
+
+    /// <summary>Runs every unmerged adapter over <paramref name="output"/> in attachment order.</summary>
+    public Tensor Apply(Tensor input, Tensor output, ForwardContext? context)
+    {
+        foreach (var (name, adapter) in items)
+            if (!merged.Contains(name))
+                output = adapter.Apply(input, output, context);
+        return output;
+    }
+
+    /// <summary>Folds the named adapter's weight delta into <paramref name="weight"/> (no-op when already merged).</summary>
+    /// <exception cref="NotSupportedException">The adapter cannot be merged.</exception>
+    public void Merge(string name, Tensor weight)
+    {
+        var adapter = this[name];
+        if (!adapter.CanMerge)
+            throw new NotSupportedException($"Adapter '{name}' ({adapter.GetName()}) cannot be merged.");
+        if (!merged.Add(name))
+            return;
+        using var _ = no_grad();
+        using var delta = adapter.DeltaWeight();
+        weight.add_(delta.to(weight.dtype));
+    }
+
+    /// <summary>Subtracts a merged adapter's delta from <paramref name="weight"/> again (exact up to rounding).</summary>
+    public void Unmerge(string name, Tensor weight)
+    {
+        if (!merged.Remove(name))
+            return;
+        using var _ = no_grad();
+        using var delta = this[name].DeltaWeight();
+        weight.sub_(delta.to(weight.dtype));
     }
 
     private string Describe() => items.Count == 0 ? "none" : string.Join(", ", items.Select(i => i.Name));

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using MMAdapt.Core.Configuration;
 using MMAdapt.Core.IO;
 using MMAdapt.Core.Modules;
 using MMAdapt.Models.Generation;
@@ -124,14 +124,7 @@ public static class TinyLanguageModelPretrainer
 
     private static void WriteGenerationConfig(string folder, int bos, int eos, int pad)
     {
-        var json = JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["bos_token_id"] = bos,
-            ["eos_token_id"] = eos,
-            ["pad_token_id"] = pad,
-            ["do_sample"] = false,
-            ["max_new_tokens"] = 32,
-        }, new JsonSerializerOptions { WriteIndented = true });
-        AtomicFile.WriteAllText(Path.Combine(folder, "generation_config.json"), json + "\n");
+        var config = new GenerationConfig { BosTokenId = [bos], EosTokenId = [eos], PadTokenId = [pad], DoSample = false, MaxNewTokens = 32 };
+        AtomicFile.WriteAllText(Path.Combine(folder, "generation_config.json"), HfConfigReader.Serialize(config));
     }
 }

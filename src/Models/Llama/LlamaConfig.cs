@@ -90,13 +90,8 @@ public sealed record LlamaConfig
     /// <summary>Writes the config as Hugging Face's <c>config.json</c> (unset optional keys omitted).</summary>
     public void Save(string path)
     {
-        var options = new System.Text.Json.JsonSerializerOptions(HfConfigReader.Options)
-        {
-            WriteIndented = true,
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        };
         var withArchitecture = this with { Architectures = Architectures ?? [ArchitectureName] };
-        MMAdapt.Core.IO.AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(withArchitecture, options) + "\n");
+        MMAdapt.Core.IO.AtomicFile.WriteAllText(path, HfConfigReader.Serialize(withArchitecture));
     }
 
     /// <summary>The Hugging Face class name for this model type.</summary>
