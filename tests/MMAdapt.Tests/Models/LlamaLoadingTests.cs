@@ -114,6 +114,13 @@ public class LlamaLoadingTests
         {
             using var model = LlamaForCausalLM.FromPretrained(folder);
             Assert.Equal("mistral", model.Config.ModelType);
+            // Mistral is the Llama architecture: the same weights give the same logits.
+            using var llama = LlamaForCausalLM.FromPretrained(FixturePaths.Of("llama"));
+            using var ids = tensor(new long[,] { { 5, 17, 42, 8, 77, 3 } });
+            using var _ = no_grad();
+            using var a = model.Forward(new() { InputIds = ids }).Logits;
+            using var b = llama.Forward(new() { InputIds = ids }).Logits;
+            Assert.True(a.eq(b).all().item<bool>());
         }
         finally
         {
