@@ -133,7 +133,7 @@ public class CliTests
     }
 
     [Fact]
-    public void The_built_command_runs_in_a_fresh_process_with_an_empty_cache()
+    public async Task The_built_command_runs_in_a_fresh_process_with_an_empty_cache()
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "mmadapt.dll");
         Assert.True(File.Exists(dll), $"{dll} missing");
@@ -147,8 +147,8 @@ public class CliTests
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(120_000), "mmadapt did not finish in 2 minutes");
-        Assert.True(process.ExitCode == 0, stderr.Result);
-        Assert.Equal(expected, stdout.Result.Trim());
+        Assert.True(process.ExitCode == 0, await stderr);
+        Assert.Equal(expected, (await stdout).Trim());
         if (MMAdapt.Core.Native.TorchRuntime.UsesPatchedCopy)
             Assert.Single(Directory.GetFiles(cache.Path, "libLibTorchSharp.so", SearchOption.AllDirectories));
     }

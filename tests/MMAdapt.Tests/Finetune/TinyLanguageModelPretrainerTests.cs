@@ -19,11 +19,11 @@ public class TinyLanguageModelPretrainerTests
         var b = TinyLanguageModelPretrainer.Pretrain(temp.File("b"), Fast);
         Assert.True(a.FinalLoss < a.FirstLoss - 2.0, $"loss {a.FirstLoss:F3} -> {a.FinalLoss:F3} did not drop by 2 nats");
         Assert.Equal(a.FinalLoss, b.FinalLoss);
-        var files = Directory.GetFiles(temp.File("a")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        var files = Directory.GetFiles(temp.File("a")).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(["config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"], files);
         foreach (var file in files)
-            Assert.True(File.ReadAllBytes(Path.Combine(temp.File("a"), file!)).AsSpan()
-                .SequenceEqual(File.ReadAllBytes(Path.Combine(temp.File("b"), file!))), $"{file} differs between runs");
+            Assert.True(File.ReadAllBytes(Path.Combine(temp.File("a"), file)).AsSpan()
+                .SequenceEqual(File.ReadAllBytes(Path.Combine(temp.File("b"), file))), $"{file} differs between runs");
 
         using var lm = LanguageModel.Load(temp.File("a"));
         Assert.Equal(a.Parameters, MMAdapt.Core.Modules.ModuleParameters.Unique(lm.Decoder).Sum(p => p.numel()));

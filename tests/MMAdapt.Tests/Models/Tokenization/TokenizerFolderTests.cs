@@ -38,7 +38,8 @@ public sealed class TokenizerFolderTests : IDisposable
         Assert.Equal(tokenizer.TokenToId("<|endoftext|>"), tokenizer.PadTokenId);
         Assert.StartsWith("{% for m in messages %}", tokenizer.ChatTemplateSource);
         Assert.Equal(tokenizer.BosTokenId, tokenizer.Encode("hi", addSpecialTokens: true)[0]);
-        Assert.Equal(["<|begin_of_text|>", "<|im_end|>"], new[] { tokenizer.IdToToken(tokenizer.BosTokenId!.Value), tokenizer.IdToToken(tokenizer.EosTokenId!.Value) });
+        Assert.Equal("<|begin_of_text|>", tokenizer.IdToToken(tokenizer.BosTokenId!.Value));
+        Assert.Equal("<|im_end|>", tokenizer.IdToToken(tokenizer.EosTokenId!.Value));
     }
 
     [Fact]
