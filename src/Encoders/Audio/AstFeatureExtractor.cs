@@ -57,10 +57,7 @@ public sealed class AstFeatureExtractor
     public Tensor Extract(AudioClip clip)
     {
         ArgumentNullException.ThrowIfNull(clip);
-        if (clip.SampleRate != Config.SamplingRate)
-            throw new ArgumentException(
-                $"{clip.Source}: audio is at {clip.SampleRate} Hz but the AST feature extractor expects {Config.SamplingRate} Hz; read it with AudioFileReader.Read(path, {Config.SamplingRate}) or use Resampler.", nameof(clip));
-        return Extract(clip.Samples);
+        return Extract(clip.SamplesAt(Config.SamplingRate, "the AST feature extractor"));
     }
 
     /// <summary>Frames of real audio before padding: <c>min(kaldi frames, max_length)</c>, with

@@ -12,4 +12,15 @@ public sealed record AudioClip(float[] Samples, int SampleRate, string Source)
 {
     /// <summary>Duration in seconds: <c>Samples.Length / SampleRate</c>.</summary>
     public double DurationSeconds => (double)Samples.Length / SampleRate;
+
+    /// <summary>The samples, after checking the clip is at <paramref name="expectedRate"/>.</summary>
+    /// <param name="expectedRate">The rate the consumer needs, Hz.</param>
+    /// <param name="consumer">Who needs it, for the message (e.g. "the Whisper feature extractor").</param>
+    /// <exception cref="ArgumentException">The clip has another rate; the message names <see cref="Source"/>
+    /// and how to resample.</exception>
+    public float[] SamplesAt(int expectedRate, string consumer) =>
+        SampleRate == expectedRate
+            ? Samples
+            : throw new ArgumentException(
+                $"{Source}: audio is at {SampleRate} Hz but {consumer} expects {expectedRate} Hz; read it with AudioFileReader.Read(path, {expectedRate}) or use Resampler.Resample(clip, {expectedRate}).");
 }

@@ -22,7 +22,7 @@ namespace MMAdapt.Encoders.Audio;
 /// </remarks>
 internal static class WavParser
 {
-    /// <summary>The sizes streaming writers use for "unknown, until end of stream".</summary>
+    /// <summary>The size streaming writers use for "unknown, until end of stream".</summary>
     private const uint StreamingSize = 0xFFFFFFFF;
 
     /// <summary>The format, and where the whole sample frames lie in the file.</summary>

@@ -74,10 +74,7 @@ public sealed class WhisperFeatureExtractor : IDisposable
     public Tensor Extract(AudioClip clip)
     {
         ArgumentNullException.ThrowIfNull(clip);
-        if (clip.SampleRate != Config.SamplingRate)
-            throw new ArgumentException(
-                $"{clip.Source}: audio is at {clip.SampleRate} Hz but the Whisper feature extractor expects {Config.SamplingRate} Hz; read it with AudioFileReader.Read(path, {Config.SamplingRate}) or use Resampler.", nameof(clip));
-        return Extract(clip.Samples);
+        return Extract(clip.SamplesAt(Config.SamplingRate, "the Whisper feature extractor"));
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using MMAdapt.Encoders.Audio;
 using MMAdapt.Tests.TestSupport;
 using TorchSharp;
@@ -19,10 +18,10 @@ public class AstFeatureExtractorTests(ITestOutputHelper output)
         var extractor = AstFeatureExtractor.FromPretrained(Folder);
         var clip = AudioFileReader.Read(Path.Combine(Folder, "audio_16k_mono.wav"), 16000);
         using var features = extractor.Extract(clip);
-        using var expected = AudioTensors.Expected("ast", "input_values");
+        using var expected = AudioFixtures.Expected("ast", "input_values");
         Assert.Equal(new long[] { 100, 32 }, features.shape);
         Assert.Equal(ScalarType.Float32, features.dtype);
-        double maxAbs = AudioTensors.MaxAbsDiff(features, expected);
+        double maxAbs = AudioFixtures.MaxAbsDiff(features, expected);
         output.WriteLine($"input_values: max abs diff {maxAbs:E3}, relative {TensorAssert.RelativeError(features, expected):E3}");
         Assert.True(maxAbs <= 1e-3, $"input_values max abs diff {maxAbs:E3} exceeds 1e-3");
     }
@@ -112,11 +111,7 @@ public class AstFeatureExtractorTests(ITestOutputHelper output)
     public void Bad_configs_are_rejected_naming_the_file(string key, object value, string phrase)
     {
         using var temp = new TempFolder();
-        var folder = temp.CopyOf(Folder);
-        var path = Path.Combine(folder, "preprocessor_config.json");
-        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        json[key] = JsonValue.Create(value);
-        File.WriteAllText(path, json.ToJsonString());
+        var (folder, path) = AudioFixtures.WithPreprocessorKey(temp, Folder, key, value);
         var e = Assert.Throws<InvalidDataException>(() => AstFeatureExtractor.FromPretrained(folder));
         Assert.Equal($"{path}: {phrase}.", e.Message);
     }

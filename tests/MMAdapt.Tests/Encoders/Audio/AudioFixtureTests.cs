@@ -31,8 +31,8 @@ public class AudioFixtureTests(ITestOutputHelper output)
     {
         var clip = AudioFileReader.Read(Stereo44k, targetSampleRate: 16000);
         Assert.Equal(16000, clip.SampleRate);
-        using var expected = AudioTensors.Expected("whisper_encoder", "audio_44k_stereo_to_16k_mono");
-        double maxAbs = AudioTensors.MaxAbsDiff(clip.Samples, expected);
+        using var expected = AudioFixtures.Expected("whisper_encoder", "audio_44k_stereo_to_16k_mono");
+        double maxAbs = AudioFixtures.MaxAbsDiff(clip.Samples, expected);
         output.WriteLine($"resample 44100 -> 16000: max abs diff {maxAbs:E3}");
         Assert.True(maxAbs <= 1e-4, $"max abs diff {maxAbs:E3} exceeds 1e-4");
     }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using TorchSharp;
 using MMAdapt.Encoders.Audio;
 using MMAdapt.Tests.TestSupport;
@@ -26,9 +25,9 @@ public class WhisperFeatureExtractorTests(ITestOutputHelper output)
     public void Mel_filters_match_the_fixture()
     {
         using var extractor = WhisperFeatureExtractor.FromPretrained(Folder);
-        using var expected = AudioTensors.Expected("whisper_encoder", "mel_filters");
+        using var expected = AudioFixtures.Expected("whisper_encoder", "mel_filters");
         Assert.Equal(ScalarType.Float32, extractor.MelFilters.dtype);
-        double maxAbs = AudioTensors.MaxAbsDiff(extractor.MelFilters, expected);
+        double maxAbs = AudioFixtures.MaxAbsDiff(extractor.MelFilters, expected);
         output.WriteLine($"mel_filters: max abs diff {maxAbs:E3}");
         Assert.True(maxAbs <= 1e-6, $"mel_filters max abs diff {maxAbs:E3} exceeds 1e-6");
     }
@@ -39,10 +38,10 @@ public class WhisperFeatureExtractorTests(ITestOutputHelper output)
         using var extractor = WhisperFeatureExtractor.FromPretrained(Folder);
         var clip = AudioFileReader.Read(Path.Combine(Folder, "audio_16k_mono.wav"), 16000);
         using var features = extractor.Extract(clip);
-        using var expected = AudioTensors.Expected("whisper_encoder", "log_mel");
+        using var expected = AudioFixtures.Expected("whisper_encoder", "log_mel");
         Assert.Equal(new long[] { 80, 100 }, features.shape);
         Assert.Equal(ScalarType.Float32, features.dtype);
-        double maxAbs = AudioTensors.MaxAbsDiff(features, expected);
+        double maxAbs = AudioFixtures.MaxAbsDiff(features, expected);
         output.WriteLine($"log_mel: max abs diff {maxAbs:E3}, relative {TensorAssert.RelativeError(features, expected):E3}");
         Assert.True(maxAbs <= 1e-4, $"log_mel max abs diff {maxAbs:E3} exceeds 1e-4");
     }
@@ -135,11 +134,7 @@ public class WhisperFeatureExtractorTests(ITestOutputHelper output)
     public void Inconsistent_configs_are_rejected_naming_the_file(string key, object value, string phrase)
     {
         using var temp = new TempFolder();
-        var folder = temp.CopyOf(Folder);
-        var path = Path.Combine(folder, "preprocessor_config.json");
-        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        json[key] = JsonValue.Create(value);
-        File.WriteAllText(path, json.ToJsonString());
+        var (folder, path) = AudioFixtures.WithPreprocessorKey(temp, Folder, key, value);
         var e = Assert.Throws<InvalidDataException>(() => WhisperFeatureExtractor.FromPretrained(folder));
         Assert.StartsWith(path + ": ", e.Message);
         Assert.Contains(phrase, e.Message);
