@@ -35,6 +35,7 @@ public static class MmadaptCli
             root.Options.Add(Verbose);
             root.Subcommands.Add(InspectCommand.Create(output));
             root.Subcommands.Add(GenerateCommand.Create(output));
+            root.Subcommands.Add(EncodeCommand.Create(output));
             root.Subcommands.Add(PretrainTinyLmCommand.Create(output));
 
             var parse = root.Parse(args);

@@ -156,6 +156,7 @@ public sealed class AstModel : nn.Module
         var last = audio_spectrogram_transformer.Forward(inputValues, states, context); // [batch, tokens, hidden]
         var pooled = (last.select(1, 0) + last.select(1, 1)) / 2;                      // [batch, hidden]
         var logits = classifier?.Forward(pooled, context).MoveToOuterDisposeScope();
+        states?.ForEach(s => s.MoveToOuterDisposeScope());
         return new AstOutput(new EncoderOutput(last.MoveToOuterDisposeScope(), states), pooled.MoveToOuterDisposeScope(), logits);
     }
 }
