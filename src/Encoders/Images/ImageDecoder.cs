@@ -44,12 +44,11 @@ public static class ImageDecoder
     /// <summary>Decodes the image file at <paramref name="path"/>.</summary>
     /// <exception cref="ImageDecodeException">The file is missing, unreadable, empty, truncated, corrupt,
     /// not a supported format, or larger than <see cref="MaxPixels"/>.</exception>
-    public static RgbImage Decode(string path)
+    public static RgbImage Decode(string path) => ImageScratch.With(scratch =>
     {
-        var scratch = new ImageScratch();
         var length = ReadFile(path, scratch);
         return DecodeInto(scratch.Encoded.AsSpan(0, length), path, scratch).ToImage(path);
-    }
+    });
 
     /// <summary>Decodes an encoded image held in memory; <paramref name="sourceName"/> names it in errors.</summary>
     /// <exception cref="ImageDecodeException">The bytes are empty, truncated, corrupt, not a supported
@@ -57,7 +56,15 @@ public static class ImageDecoder
     public static RgbImage Decode(ReadOnlySpan<byte> bytes, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(sourceName);
-        return DecodeInto(bytes, sourceName, new ImageScratch()).ToImage(sourceName);
+        var scratch = ImageScratch.Rent();
+        try
+        {
+            return DecodeInto(bytes, sourceName, scratch).ToImage(sourceName);
+        }
+        finally
+        {
+            ImageScratch.Return(scratch);
+        }
     }
 
     /// <summary>Reads <paramref name="path"/> into <see cref="ImageScratch.Encoded"/>; returns its length.</summary>

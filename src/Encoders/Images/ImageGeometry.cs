@@ -69,7 +69,7 @@ public static class ImageGeometry
         ArgumentNullException.ThrowIfNull(image);
         if (image.Width == image.Height)
             return image;
-        return ExpandToSquare(RgbView.Of(image), fill, new ImageScratch()).ToImage(image.Source);
+        return ImageScratch.With(scratch => ExpandToSquare(RgbView.Of(image), fill, scratch).ToImage(image.Source));
     }
 
     /// <summary>LLaVA's background colour for a processor: <c>tuple(int(x * 255) for x in image_mean)</c> (truncated).</summary>

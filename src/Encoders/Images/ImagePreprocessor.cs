@@ -70,15 +70,17 @@ public sealed class ImagePreprocessor
     public Tensor Preprocess(RgbImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var scratch = new ImageScratch();
-        var prepared = Prepare(RgbView.Of(image), scratch);
-        var (height, width) = OutputSizeOf(prepared);
-        var result = empty([3, height, width], ScalarType.Float32);
-        unsafe
+        return ImageScratch.With(scratch =>
         {
-            Normalise(prepared, new Span<float>(DataPointer(result), 3 * height * width), height, width);
-        }
-        return result;
+            var prepared = Prepare(RgbView.Of(image), scratch);
+            var (height, width) = OutputSizeOf(prepared);
+            var result = empty([3, height, width], ScalarType.Float32);
+            unsafe
+            {
+                Normalise(prepared, new Span<float>(DataPointer(result), 3 * height * width), height, width);
+            }
+            return result;
+        });
     }
 
     /// <summary>
@@ -122,7 +124,7 @@ public sealed class ImagePreprocessor
             nint basePointer;
             unsafe { basePointer = (nint)DataPointer(result); }
             var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads ?? Environment.ProcessorCount };
-            Parallel.For(0, count, options, () => new ImageScratch(), (i, state, scratch) =>
+            Parallel.For(0, count, options, ImageScratch.Rent, (i, state, scratch) =>
             {
                 try
                 {
@@ -140,7 +142,7 @@ public sealed class ImagePreprocessor
                     state.Stop();
                 }
                 return scratch;
-            }, _ => { });
+            }, ImageScratch.Return);
         }
         catch
         {

@@ -18,7 +18,7 @@ public static class PilResizer
     public static RgbImage Resize(RgbImage image, int width, int height, PilResample filter)
     {
         ArgumentNullException.ThrowIfNull(image);
-        return Resize(RgbView.Of(image), width, height, filter, new ImageScratch()).ToImage(image.Source);
+        return ImageScratch.With(scratch => Resize(RgbView.Of(image), width, height, filter, scratch).ToImage(image.Source));
     }
 
     /// <summary>Resizes into <see cref="ImageScratch.Resized"/> (the source must not live there).</summary>
@@ -47,86 +47,24 @@ public static class PilResizer
 
         if (!horizontal)
         {
-            Vertical(source.Buffer, 0, source.Stride, rows, result.Buffer);
+            ResamplePasses.Vertical(source.Buffer, 0, source.Stride, rows, result.Buffer, Sums(scratch, result.Stride));
             return;
         }
         var columns = ResampleCoefficients.Get(ref scratch.HorizontalCoefficients, source.Width, result.Width, filter);
         if (!vertical)
         {
-            Horizontal(source.Buffer, source.Stride, 0, source.Height, columns, result.Buffer);
+            ResamplePasses.Horizontal(source.Buffer, source.Stride, 0, source.Height, columns, result.Buffer);
             return;
         }
         // Only the source rows the vertical pass reads are resampled horizontally (as PIL does).
         int firstRow = rows.First[0];
         int lastRow = rows.First[^1] + rows.Count[^1];
         var temp = ImageScratch.Ensure(ref scratch.Horizontal, (long)(lastRow - firstRow) * result.Stride);
-        Horizontal(source.Buffer, source.Stride, firstRow, lastRow - firstRow, columns, temp);
-        Vertical(temp, firstRow, result.Stride, rows, result.Buffer);
+        ResamplePasses.Horizontal(source.Buffer, source.Stride, firstRow, lastRow - firstRow, columns, temp);
+        ResamplePasses.Vertical(temp, firstRow, result.Stride, rows, result.Buffer, Sums(scratch, result.Stride));
     }
 
-    /// <summary>Resamples rows <paramref name="firstRow"/>.. of <paramref name="input"/> along x into consecutive rows of <paramref name="output"/>.</summary>
-    private static unsafe void Horizontal(byte[] input, int inStride, int firstRow, int rowCount, ResampleCoefficients c, byte[] output)
-    {
-        const int half = 1 << (ResampleCoefficients.PrecisionBits - 1);
-        int outWidth = c.OutSize;
-        fixed (byte* inBase = input, outBase = output)
-        fixed (int* weightBase = c.Weights, firstBase = c.First, countBase = c.Count)
-        {
-            for (int y = 0; y < rowCount; y++)
-            {
-                byte* inRow = inBase + (long)(firstRow + y) * inStride;
-                byte* outPixel = outBase + (long)y * outWidth * 3;
-                for (int x = 0; x < outWidth; x++, outPixel += 3)
-                {
-                    int* k = weightBase + x * c.Taps;
-                    int n = countBase[x];
-                    byte* p = inRow + firstBase[x] * 3;
-                    int r = half, g = half, b = half;
-                    for (int i = 0; i < n; i++, p += 3)
-                    {
-                        int w = k[i];
-                        r += p[0] * w;
-                        g += p[1] * w;
-                        b += p[2] * w;
-                    }
-                    outPixel[0] = Clip(r);
-                    outPixel[1] = Clip(g);
-                    outPixel[2] = Clip(b);
-                }
-            }
-        }
-    }
-
-    /// <summary>Resamples along y; <paramref name="rowOffset"/> is the source row that row 0 of <paramref name="input"/> holds.</summary>
-    private static unsafe void Vertical(byte[] input, int rowOffset, int stride, ResampleCoefficients c, byte[] output)
-    {
-        const int half = 1 << (ResampleCoefficients.PrecisionBits - 1);
-        fixed (byte* inBase = input, outBase = output)
-        fixed (int* weightBase = c.Weights)
-        {
-            for (int y = 0; y < c.OutSize; y++)
-            {
-                int* k = weightBase + y * c.Taps;
-                int n = c.Count[y];
-                byte* inTop = inBase + (long)(c.First[y] - rowOffset) * stride;
-                byte* outRow = outBase + (long)y * stride;
-                for (int x = 0; x < stride; x++)
-                {
-                    int s = half;
-                    byte* p = inTop + x;
-                    for (int i = 0; i < n; i++, p += stride)
-                        s += *p * k[i];
-                    outRow[x] = Clip(s);
-                }
-            }
-        }
-    }
-
-    private static byte Clip(int value)
-    {
-        int v = value >> ResampleCoefficients.PrecisionBits;
-        return (byte)(v < 0 ? 0 : v > 255 ? 255 : v);
-    }
+    private static int[] Sums(ImageScratch scratch, int length) => ImageScratch.Ensure(ref scratch.Sums, length);
 
     /// <summary>PIL's nearest resize (an affine scale): source column <c>(int)x0</c> with <c>x0 = scale / 2</c>
     /// advanced by <c>scale = in / out</c> each step (accumulated in double, as PIL does).</summary>

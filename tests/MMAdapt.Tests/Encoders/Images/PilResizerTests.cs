@@ -42,6 +42,49 @@ public sealed class PilResizerTests
         Assert.Equal(twoSteps.Pixels.ToArray(), both.Pixels.ToArray());
     }
 
+    [Theory]
+    [InlineData(PilResample.Bicubic, 37, 23, 50, 11)]
+    [InlineData(PilResample.Bicubic, 101, 67, 13, 90)]
+    [InlineData(PilResample.Bilinear, 64, 48, 29, 21)]
+    [InlineData(PilResample.Bilinear, 3, 70, 40, 9)]
+    public void The_vector_passes_equal_a_plain_scalar_convolution(PilResample filter, int width, int height, int outWidth, int outHeight)
+    {
+        var pixels = new byte[width * height * 3];
+        new Random(width * 1000 + height).NextBytes(pixels);
+        var image = new RgbImage(width, height, pixels, "noise");
+
+        var resized = PilResizer.Resize(image, outWidth, outHeight, filter);
+
+        Assert.Equal(SlowResize(pixels, width, height, outWidth, outHeight, filter), resized.Pixels.ToArray());
+    }
+
+    // The slow reference: PIL's two passes written as plain loops over the same fixed-point weights.
+    private static byte[] SlowResize(byte[] pixels, int width, int height, int outWidth, int outHeight, PilResample filter)
+    {
+        var columns = ResampleCoefficients.Compute(width, outWidth, filter);
+        var rows = ResampleCoefficients.Compute(height, outHeight, filter);
+        var temp = new byte[height * outWidth * 3];
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < outWidth; x++)
+                for (int ch = 0; ch < 3; ch++)
+                {
+                    int sum = 1 << 21;
+                    for (int i = 0; i < columns.Count[x]; i++)
+                        sum += pixels[(y * width + columns.First[x] + i) * 3 + ch] * columns.Weights[x * columns.Taps + i];
+                    temp[(y * outWidth + x) * 3 + ch] = (byte)Math.Clamp(sum >> 22, 0, 255);
+                }
+        var output = new byte[outHeight * outWidth * 3];
+        for (int y = 0; y < outHeight; y++)
+            for (int x = 0; x < outWidth * 3; x++)
+            {
+                int sum = 1 << 21;
+                for (int i = 0; i < rows.Count[y]; i++)
+                    sum += temp[(rows.First[y] + i) * outWidth * 3 + x] * rows.Weights[y * rows.Taps + i];
+                output[y * outWidth * 3 + x] = (byte)Math.Clamp(sum >> 22, 0, 255);
+            }
+        return output;
+    }
+
     [Fact]
     public void The_same_size_is_a_copy()
     {
