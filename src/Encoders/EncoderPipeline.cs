@@ -50,7 +50,9 @@ public sealed class EncoderPipeline : IDisposable
     /// <param name="dtype">Weight dtype.</param>
     /// <param name="device">Weight device.</param>
     /// <param name="padToSquare">Images: LLaVA's pad mode (centre on a square of the mean colour) before the usual steps.</param>
-    public static EncoderPipeline Load(string folder, ScalarType? dtype = null, Device? device = null, bool padToSquare = false)
+    /// <param name="imagePreprocessor">Images: a preprocessor to use instead of the folder's (e.g. another rounding convention).</param>
+    public static EncoderPipeline Load(string folder, ScalarType? dtype = null, Device? device = null, bool padToSquare = false,
+        ImagePreprocessor? imagePreprocessor = null)
     {
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"{folder}: encoder folder not found.");
@@ -58,7 +60,8 @@ public sealed class EncoderPipeline : IDisposable
         var full = Path.GetFullPath(folder);
         return kind switch
         {
-            EncoderKind.Vision => new(full, kind, VisionTower.FromPretrained(folder, dtype, device), ImagePreprocessor.FromPretrained(folder, padToSquare), null, null, null, null),
+            EncoderKind.Vision => new(full, kind, VisionTower.FromPretrained(folder, dtype, device),
+                imagePreprocessor ?? ImagePreprocessor.FromPretrained(folder, padToSquare), null, null, null, null),
             EncoderKind.Whisper => new(full, kind, null, null, WhisperEncoder.FromPretrained(folder, dtype, device), WhisperFeatureExtractor.FromPretrained(folder), null, null),
             _ => new(full, kind, null, null, null, null, AstModel.FromPretrained(folder, dtype, device), AstFeatureExtractor.FromPretrained(folder)),
         };

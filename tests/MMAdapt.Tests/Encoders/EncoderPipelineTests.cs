@@ -1,6 +1,7 @@
 using MMAdapt.Cli;
 using MMAdapt.Core.Checkpoints;
 using MMAdapt.Encoders;
+using MMAdapt.Encoders.Images;
 using MMAdapt.Tests.Encoders.Audio;
 using MMAdapt.Tests.TestSupport;
 using Xunit;
@@ -28,7 +29,10 @@ public class EncoderPipelineTests
     [InlineData("siglip_vision", 16)]
     public void Image_file_to_features_through_our_preprocessing(string fixture, int tokens)
     {
-        using var pipeline = EncoderPipeline.Load(FixturePaths.Of(fixture));
+        // The fixtures resize 56x40 to 45x32 (round); Hugging Face truncates to 44x32, MMAdapt's default.
+        var config = ImageProcessorConfig.Load(FixturePaths.Of(fixture, "preprocessor_config.json"));
+        var fixtureConvention = new ImagePreprocessor(config with { ShortestEdgeRounding = ShortestEdgeRounding.Round });
+        using var pipeline = EncoderPipeline.Load(FixturePaths.Of(fixture), imagePreprocessor: fixtureConvention);
         Assert.Equal(EncoderKind.Vision, pipeline.Kind);
         var result = pipeline.Encode(FixturePaths.Of("image", "image_56x40.png"), layer: -2);
         using var expectedPixels = Expected(fixture, "image_pixel_values");
