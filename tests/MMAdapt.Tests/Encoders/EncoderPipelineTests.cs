@@ -87,6 +87,22 @@ public class EncoderPipelineTests
     }
 
     [Theory]
+    [InlineData("clip_vision", "image/image_56x40.png")]
+    [InlineData("whisper_encoder", "whisper_encoder/audio_16k_mono.wav")]
+    [InlineData("ast", "ast/audio_16k_mono.wav")]
+    public void Repeated_encoding_leaks_no_tensors(string encoder, string input)
+    {
+        using var pipeline = EncoderPipeline.Load(FixturePaths.Of(encoder));
+        var file = FixturePaths.Of(input.Split('/'));
+        foreach (var t in pipeline.Encode(file, layer: -2).Values) t.Dispose(); // warm-up
+        long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 3; i++)
+            foreach (var t in pipeline.Encode(file, layer: -2).Values)
+                t.Dispose();
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Theory]
     [InlineData("empty.png", "clip_vision", "empty.png")]
     [InlineData("text.png", "clip_vision", "text.png")]
     [InlineData("empty.wav", "whisper_encoder", "empty.wav")]
