@@ -146,7 +146,7 @@ public static class ImageDecoder
         int orientation = (int)codec.EncodedOrigin;
         var (uprightWidth, uprightHeight) = RgbaFlattener.UprightSize(width, height, orientation);
         var rgb = ImageScratch.Ensure(ref scratch.Rgb, pixels * 3);
-        RgbaFlattener.Flatten(rgba.AsSpan(0, (int)(pixels * 4)), width, height, orientation, rgb);
+        RgbaFlattener.Flatten(rgba.AsSpan(0, (int)(pixels * 4)), width, height, orientation, rgb, info.AlphaType == SKAlphaType.Opaque);
         return new RgbView(rgb, uprightWidth, uprightHeight);
     }
 
