@@ -35,7 +35,7 @@ public sealed class ImageDecodeException : IOException
 
     /// <summary>The same error, placed at <paramref name="index"/> of a batch of <paramref name="count"/> images.</summary>
     public ImageDecodeException AtIndex(int index, int count) =>
-        new(FilePath, Detail, index, count, InnerException ?? this);
+        new(FilePath, Detail, index, count, this);
 
     private static string Compose(string filePath, string detail, int? index, int? count)
     {

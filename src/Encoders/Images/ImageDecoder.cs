@@ -127,6 +127,8 @@ public static class ImageDecoder
             throw new ImageDecodeException(source,
                 $"the {format} image is {width}x{height} = {pixels:N0} pixels, more than ImageDecoder.MaxPixels = {MaxPixels:N0}; " +
                 "expected a smaller image (raise ImageDecoder.MaxPixels to accept it).");
+        if (pixels * 4 > Array.MaxLength)
+            throw new ImageDecodeException(source, $"the {format} image is {width}x{height}; images above {Array.MaxLength / 4:N0} pixels cannot be decoded into one buffer.");
 
         var rgba = ImageScratch.Ensure(ref scratch.Rgba, pixels * 4);
         var target = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
@@ -144,7 +146,7 @@ public static class ImageDecoder
         int orientation = (int)codec.EncodedOrigin;
         var (uprightWidth, uprightHeight) = RgbaFlattener.UprightSize(width, height, orientation);
         var rgb = ImageScratch.Ensure(ref scratch.Rgb, pixels * 3);
-        RgbaFlattener.Flatten(rgba.AsSpan(0, (int)(pixels * 4)), width, height, orientation, rgb);
+        RgbaFlattener.Flatten(rgba.AsSpan(0, (int)(pixels * 4)), width, height, orientation, rgb, info.AlphaType == SKAlphaType.Opaque);
         return new RgbView(rgb, uprightWidth, uprightHeight);
     }
 

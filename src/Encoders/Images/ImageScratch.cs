@@ -5,8 +5,9 @@ namespace MMAdapt.Encoders.Images;
 /// <summary>
 /// One worker's reusable buffers for decoding and resizing. A batch gives each worker one scratch, rented from
 /// a small process-wide pool, so the per-image work allocates almost nothing once the buffers have grown (no
-/// large-object-heap churn, no GC contention between workers). Buffers only grow; they are sized in bytes and
-/// may be longer than the image they hold.
+/// large-object-heap churn, no GC contention between workers). Buffers only grow and may be longer than the
+/// image they hold. The pool keeps at most one scratch per core, each under <see cref="MaxPooledBytes"/>
+/// (about 3 MiB for a 640x480 image), so what it retains is at most the peak a parallel batch needed.
 /// </summary>
 internal sealed class ImageScratch
 {
@@ -14,7 +15,7 @@ internal sealed class ImageScratch
     public const long MaxPooledBytes = 64L << 20;
 
     private static readonly ConcurrentBag<ImageScratch> Pool = [];
-    private static readonly int MaxPooled = 2 * Environment.ProcessorCount;
+    private static readonly int MaxPooled = Environment.ProcessorCount;
 
     /// <summary>A pooled scratch, or a new one.</summary>
     public static ImageScratch Rent() => Pool.TryTake(out var scratch) ? scratch : new ImageScratch();

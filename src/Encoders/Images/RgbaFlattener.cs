@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace MMAdapt.Encoders.Images;
 
 /// <summary>
@@ -21,10 +23,16 @@ internal static class RgbaFlattener
     /// <summary>
     /// Writes the upright RGB image of <paramref name="rgba"/> (stored <paramref name="width"/> x
     /// <paramref name="height"/>, EXIF <paramref name="orientation"/> 1..8; other values count as 1) into
-    /// <paramref name="rgb"/>.
+    /// <paramref name="rgb"/>. <paramref name="opaque"/> says every alpha is 255 (a JPEG, an RGB PNG), which
+    /// allows a straight copy of the colour bytes when the orientation is 1.
     /// </summary>
-    public static void Flatten(ReadOnlySpan<byte> rgba, int width, int height, int orientation, Span<byte> rgb)
+    public static void Flatten(ReadOnlySpan<byte> rgba, int width, int height, int orientation, Span<byte> rgb, bool opaque = false)
     {
+        if (opaque && orientation is < 2 or > 8)
+        {
+            DropAlpha(rgba[..(width * height * 4)], rgb[..(width * height * 3)]);
+            return;
+        }
         var (outWidth, outHeight) = UprightSize(width, height, orientation);
         for (int y = 0; y < outHeight; y++)
         {
@@ -59,6 +67,24 @@ internal static class RgbaFlattener
                     row[o + 2] = OverWhite(rgba[p + 2], a);
                 }
             }
+        }
+    }
+
+    /// <summary>RGBA to RGB, 4 pixels per 16-byte shuffle (each store's last 4 bytes are overwritten by the next).</summary>
+    private static void DropAlpha(ReadOnlySpan<byte> rgba, Span<byte> rgb)
+    {
+        int i = 0, o = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var indices = Vector128.Create((byte)0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0x80, 0x80, 0x80, 0x80);
+            for (; i + 16 <= rgba.Length && o + 16 <= rgb.Length; i += 16, o += 12)
+                Vector128.Shuffle(Vector128.Create(rgba.Slice(i, 16)), indices).CopyTo(rgb.Slice(o, 16));
+        }
+        for (; i < rgba.Length; i += 4, o += 3)
+        {
+            rgb[o] = rgba[i];
+            rgb[o + 1] = rgba[i + 1];
+            rgb[o + 2] = rgba[i + 2];
         }
     }
 

@@ -174,6 +174,25 @@ public sealed class ImageDecoderTests(ITestOutputHelper output)
         Assert.Equal(upright, rgb);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(5, 3)]
+    [InlineData(37, 11)]
+    public void The_opaque_fast_path_equals_the_general_one(int width, int height)
+    {
+        var rgba = new byte[width * height * 4];
+        new Random(width).NextBytes(rgba);
+        for (int i = 3; i < rgba.Length; i += 4)
+            rgba[i] = 255;
+        var general = new byte[width * height * 3];
+        var fast = new byte[width * height * 3];
+
+        RgbaFlattener.Flatten(rgba, width, height, 1, general);
+        RgbaFlattener.Flatten(rgba, width, height, 1, fast, opaque: true);
+
+        Assert.Equal(general, fast);
+    }
+
     [Fact]
     public void Compositing_over_white_equals_PIL_alpha_composite_for_every_value()
     {
