@@ -14,7 +14,7 @@ public sealed class VisionEncoderLayer : nn.Module
 {
 #pragma warning disable IDE1006 // field names are checkpoint keys
     private readonly LayerNorm layer_norm1;
-    private readonly VisionAttention self_attn;
+    private readonly EncoderSelfAttention self_attn;
     private readonly LayerNorm layer_norm2;
     private readonly VisionMlp mlp;
 #pragma warning restore IDE1006
@@ -23,7 +23,7 @@ public sealed class VisionEncoderLayer : nn.Module
     public VisionEncoderLayer(VisionTowerConfig config, ScalarType dtype, Device? device) : base(nameof(VisionEncoderLayer))
     {
         layer_norm1 = nn.LayerNorm(config.HiddenSize, config.LayerNormEps, device: device, dtype: dtype);
-        self_attn = new VisionAttention(config.HiddenSize, config.Heads, dtype, device);
+        self_attn = new EncoderSelfAttention(config.HiddenSize, config.Heads, keyBias: true, dtype, device);
         layer_norm2 = nn.LayerNorm(config.HiddenSize, config.LayerNormEps, device: device, dtype: dtype);
         mlp = new VisionMlp(config.HiddenSize, config.IntermediateSize, Activations.Get(config.HiddenAct, "vision config"), dtype, device);
         RegisterComponents();

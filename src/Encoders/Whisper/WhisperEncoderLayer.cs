@@ -13,7 +13,7 @@ namespace MMAdapt.Encoders.Whisper;
 public sealed class WhisperEncoderLayer : nn.Module
 {
 #pragma warning disable IDE1006 // field names are checkpoint keys
-    private readonly WhisperAttention self_attn;
+    private readonly EncoderSelfAttention self_attn;
     private readonly LayerNorm self_attn_layer_norm;
     private readonly AdaptableLinear fc1, fc2;
     private readonly LayerNorm final_layer_norm;
@@ -24,7 +24,7 @@ public sealed class WhisperEncoderLayer : nn.Module
     public WhisperEncoderLayer(WhisperEncoderConfig config, ScalarType dtype, Device? device) : base(nameof(WhisperEncoderLayer))
     {
         activation = Activations.Get(config.ActivationFunction, "whisper config");
-        self_attn = new WhisperAttention(config.DModel, config.EncoderAttentionHeads, dtype, device);
+        self_attn = new EncoderSelfAttention(config.DModel, config.EncoderAttentionHeads, keyBias: false, dtype, device);
         self_attn_layer_norm = nn.LayerNorm(config.DModel, device: device, dtype: dtype);
         fc1 = new AdaptableLinear(config.DModel, config.EncoderFfnDim, true, dtype, device);
         fc2 = new AdaptableLinear(config.EncoderFfnDim, config.DModel, true, dtype, device);

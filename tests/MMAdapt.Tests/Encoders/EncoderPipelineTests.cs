@@ -12,12 +12,6 @@ namespace MMAdapt.Tests.Encoders;
 [Collection(nameof(MMAdapt.Tests.Models.LogSinkCollection))]
 public class EncoderPipelineTests
 {
-    private static Tensor Expected(string fixture, string name)
-    {
-        using var file = SafetensorsFile.Open(FixturePaths.Of(fixture, "expected.safetensors"));
-        return file.Read(name);
-    }
-
     private static double MeanAbsoluteDifference(Tensor a, Tensor b)
     {
         using var d = (a - b).abs().mean();
@@ -35,8 +29,8 @@ public class EncoderPipelineTests
         using var pipeline = EncoderPipeline.Load(FixturePaths.Of(fixture), imagePreprocessor: fixtureConvention);
         Assert.Equal(EncoderKind.Vision, pipeline.Kind);
         var result = pipeline.Encode(FixturePaths.Of("image", "image_56x40.png"), layer: -2);
-        using var expectedPixels = Expected(fixture, "image_pixel_values");
-        using var expectedFeatures = Expected(fixture, "image_last_hidden_state");
+        using var expectedPixels = FixturePaths.Expected(fixture, "image_pixel_values");
+        using var expectedFeatures = FixturePaths.Expected(fixture, "image_last_hidden_state");
         Assert.True(MeanAbsoluteDifference(result["pixel_values"], expectedPixels) <= 0.02);
         TensorAssert.Close(result["last_hidden_state"], expectedFeatures, 2e-2, $"{fixture} image features");
         Assert.Equal(new long[] { 1, tokens, 48 }, result["hidden_states_layer_-2"].shape);
@@ -74,7 +68,7 @@ public class EncoderPipelineTests
         Assert.Equal(new long[] { 1, 100, 32 }, written.Info("input_values").Shape);
         Assert.Equal(new long[] { 1, 35, 48 }, written.Info("last_hidden_state").Shape);
         using var logits = written.Read("logits");
-        using var expected = Expected("ast", "logits");
+        using var expected = FixturePaths.Expected("ast", "logits");
         TensorAssert.Close(logits[0], expected, 1e-4, "logits from the CLI");
         Assert.Contains("logits", output.ToString());
 

@@ -13,18 +13,12 @@ public class LlamaParityTests
 {
     public static TheoryData<string> Families => new() { "llama", "qwen2" };
 
-    private static Tensor Expected(string family, string name)
-    {
-        using var file = SafetensorsFile.Open(FixturePaths.Of(family, "expected.safetensors"));
-        return file.Read(name);
-    }
-
     [Theory, MemberData(nameof(Families))]
     public void Logits_match_the_reference_within_1e_4(string family)
     {
         using var model = LlamaForCausalLM.FromPretrained(FixturePaths.Of(family));
-        using var ids = Expected(family, "input_ids");
-        using var expected = Expected(family, "logits");
+        using var ids = FixturePaths.Expected(family, "input_ids");
+        using var expected = FixturePaths.Expected(family, "logits");
         using var _ = no_grad();
         var output = model.Forward(new DecoderInput { InputIds = ids });
         TensorAssert.Close(output.Logits, expected, 1e-4, $"{family} logits");
@@ -36,8 +30,8 @@ public class LlamaParityTests
     public void Cached_greedy_decoding_reproduces_the_reference_ids(string family)
     {
         using var model = LlamaForCausalLM.FromPretrained(FixturePaths.Of(family));
-        using var ids = Expected(family, "input_ids");
-        using var greedy = Expected(family, "greedy_ids");
+        using var ids = FixturePaths.Expected(family, "input_ids");
+        using var greedy = FixturePaths.Expected(family, "greedy_ids");
         var prompt = TensorAssert.Longs(ids[0]).Select(v => (int)v).ToArray();
         var expected = TensorAssert.Longs(greedy).Select(v => (int)v).ToArray();
 
@@ -51,7 +45,7 @@ public class LlamaParityTests
     public void Left_padded_batch_equals_one_at_a_time_and_uncached(string family)
     {
         using var model = LlamaForCausalLM.FromPretrained(FixturePaths.Of(family));
-        using var ids = Expected(family, "input_ids");
+        using var ids = FixturePaths.Expected(family, "input_ids");
         var row0 = TensorAssert.Longs(ids[0]).Select(v => (int)v).ToArray();
         var row1 = TensorAssert.Longs(ids[1]).Select(v => (int)v).ToArray();
         int[][] prompts = [row1[..3], row0[..7], row1[..11]];
@@ -77,8 +71,8 @@ public class LlamaParityTests
         Assert.Equal(ScalarType.BFloat16, bf16.Dtype);
         Assert.Equal(Bytes(fp32) / 2, Bytes(bf16));
 
-        using var ids = Expected(family, "input_ids");
-        using var expected = Expected(family, "logits");
+        using var ids = FixturePaths.Expected(family, "input_ids");
+        using var expected = FixturePaths.Expected(family, "logits");
         using var _ = no_grad();
         var output = bf16.Forward(new DecoderInput { InputIds = ids });
         Assert.Equal(ScalarType.Float32, output.Logits.dtype);
@@ -127,8 +121,8 @@ public class LlamaParityTests
     public void Generation_stops_at_a_stop_token_and_keeps_it()
     {
         using var model = LlamaForCausalLM.FromPretrained(FixturePaths.Of("llama"));
-        using var ids = Expected("llama", "input_ids");
-        using var greedy = Expected("llama", "greedy_ids");
+        using var ids = FixturePaths.Expected("llama", "input_ids");
+        using var greedy = FixturePaths.Expected("llama", "greedy_ids");
         var prompt = TensorAssert.Longs(ids[0]).Select(v => (int)v).ToArray();
         var expected = TensorAssert.Longs(greedy).Select(v => (int)v).ToArray();
         var stop = expected[2];

@@ -6,6 +6,13 @@ internal static class FixturePaths
     public static string Root => Path.Combine(AppContext.BaseDirectory, "Fixtures");
 
     public static string Of(params string[] parts) => Path.Combine([Root, .. parts]);
+
+    /// <summary>A tensor of a fixture's expected.safetensors (the caller disposes it).</summary>
+    public static TorchSharp.torch.Tensor Expected(string fixture, string name)
+    {
+        using var file = MMAdapt.Core.Checkpoints.SafetensorsFile.Open(Of(fixture, "expected.safetensors"));
+        return file.Read(name);
+    }
 }
 
 /// <summary>A temporary folder deleted on dispose.</summary>

@@ -11,12 +11,6 @@ namespace MMAdapt.Tests.Encoders.Towers;
 /// <summary>From a WAV file to tower features, through MMAdapt's own front ends.</summary>
 public class AudioPipelineTests
 {
-    private static Tensor Expected(string fixture, string name)
-    {
-        using var file = SafetensorsFile.Open(FixturePaths.Of(fixture, "expected.safetensors"));
-        return file.Read(name);
-    }
-
     [Fact]
     public void Whisper_wav_to_features_matches_the_reference()
     {
@@ -24,7 +18,7 @@ public class AudioPipelineTests
         using var encoder = WhisperEncoder.FromPretrained(FixturePaths.Of("whisper_encoder"));
         var clip = AudioFileReader.Read(FixturePaths.Of("whisper_encoder", "audio_16k_mono.wav"), extractor.Config.SamplingRate);
         using var features = extractor.Extract(clip);
-        using var expected = Expected("whisper_encoder", "last_hidden_state");
+        using var expected = FixturePaths.Expected("whisper_encoder", "last_hidden_state");
         using var _ = no_grad();
         var output = encoder.Forward(features.unsqueeze(0));
         TensorAssert.Close(output.LastHiddenState[0], expected, 1e-4, "wav -> whisper features");
@@ -51,8 +45,8 @@ public class AudioPipelineTests
         using var model = AstModel.FromPretrained(FixturePaths.Of("ast"));
         var clip = AudioFileReader.Read(FixturePaths.Of("ast", "audio_16k_mono.wav"), extractor.Config.SamplingRate);
         using var input = extractor.Extract(clip);
-        using var expectedInput = Expected("ast", "input_values");
-        using var expectedLogits = Expected("ast", "logits");
+        using var expectedInput = FixturePaths.Expected("ast", "input_values");
+        using var expectedLogits = FixturePaths.Expected("ast", "logits");
         using var difference = (input - expectedInput).abs().max();
         Assert.True(difference.item<float>() <= 1e-3f, $"input_values max abs diff {difference.item<float>()}");
         using var _ = no_grad();

@@ -11,18 +11,12 @@ namespace MMAdapt.Tests.Encoders.Towers;
 
 public class AudioTowerTests
 {
-    private static Tensor Expected(string fixture, string name)
-    {
-        using var file = SafetensorsFile.Open(FixturePaths.Of(fixture, "expected.safetensors"));
-        return file.Read(name);
-    }
-
     [Fact]
     public void Whisper_encoder_matches_the_reference_on_its_log_mel()
     {
         using var encoder = WhisperEncoder.FromPretrained(FixturePaths.Of("whisper_encoder"));
-        using var logMel = Expected("whisper_encoder", "log_mel");
-        using var expected = Expected("whisper_encoder", "last_hidden_state");
+        using var logMel = FixturePaths.Expected("whisper_encoder", "log_mel");
+        using var expected = FixturePaths.Expected("whisper_encoder", "last_hidden_state");
         using var _ = no_grad();
         var output = encoder.Forward(logMel.unsqueeze(0), outputHiddenStates: true);
         Assert.Equal(new long[] { 1, 50, 48 }, output.LastHiddenState.shape);
@@ -48,8 +42,8 @@ public class AudioTowerTests
         SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tensors);
         foreach (var t in tensors.Values) t.Dispose();
         using var full = WhisperEncoder.FromPretrained(folder);
-        using var logMel = Expected("whisper_encoder", "log_mel");
-        using var expected = Expected("whisper_encoder", "last_hidden_state");
+        using var logMel = FixturePaths.Expected("whisper_encoder", "log_mel");
+        using var expected = FixturePaths.Expected("whisper_encoder", "last_hidden_state");
         using var _ = no_grad();
         TensorAssert.Close(full.Forward(logMel.unsqueeze(0)).LastHiddenState[0], expected, 1e-4, "from a full checkpoint");
     }
@@ -72,10 +66,10 @@ public class AudioTowerTests
     {
         using var model = AstModel.FromPretrained(FixturePaths.Of("ast"));
         Assert.True(model.HasClassifier);
-        using var input = Expected("ast", "input_values");
-        using var last = Expected("ast", "last_hidden_state");
-        using var pooled = Expected("ast", "pooled");
-        using var logits = Expected("ast", "logits");
+        using var input = FixturePaths.Expected("ast", "input_values");
+        using var last = FixturePaths.Expected("ast", "last_hidden_state");
+        using var pooled = FixturePaths.Expected("ast", "pooled");
+        using var logits = FixturePaths.Expected("ast", "logits");
         using var _ = no_grad();
         var output = model.Forward(input.unsqueeze(0));
         TensorAssert.Close(output.Encoder.LastHiddenState[0], last, 1e-4, "AST last_hidden_state");
@@ -99,8 +93,8 @@ public class AudioTowerTests
         }
         using var model = AstModel.FromPretrained(folder);
         Assert.False(model.HasClassifier);
-        using var input = Expected("ast", "input_values");
-        using var last = Expected("ast", "last_hidden_state");
+        using var input = FixturePaths.Expected("ast", "input_values");
+        using var last = FixturePaths.Expected("ast", "last_hidden_state");
         using var _ = no_grad();
         var output = model.Forward(input.unsqueeze(0));
         Assert.Null(output.Logits);

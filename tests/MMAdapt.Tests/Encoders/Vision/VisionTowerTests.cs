@@ -13,19 +13,13 @@ public class VisionTowerTests
 {
     public static TheoryData<string> Towers => new() { "clip_vision", "siglip_vision" };
 
-    private static Tensor Expected(string tower, string name)
-    {
-        using var file = SafetensorsFile.Open(FixturePaths.Of(tower, "expected.safetensors"));
-        return file.Read(name);
-    }
-
     [Theory, MemberData(nameof(Towers))]
     public void Last_and_penultimate_hidden_states_match_the_reference(string name)
     {
         using var tower = VisionTower.FromPretrained(FixturePaths.Of(name));
-        using var pixels = Expected(name, "pixel_values");
-        using var last = Expected(name, "last_hidden_state");
-        using var penultimate = Expected(name, "penultimate_hidden_state");
+        using var pixels = FixturePaths.Expected(name, "pixel_values");
+        using var last = FixturePaths.Expected(name, "last_hidden_state");
+        using var penultimate = FixturePaths.Expected(name, "penultimate_hidden_state");
         using var _ = no_grad();
         var output = tower.Forward(pixels, outputHiddenStates: true);
         TensorAssert.Close(output.LastHiddenState, last, 1e-4, $"{name} last_hidden_state");
@@ -39,8 +33,8 @@ public class VisionTowerTests
     public void Fixture_image_pixel_values_give_the_reference_features(string name)
     {
         using var tower = VisionTower.FromPretrained(FixturePaths.Of(name));
-        using var pixels = Expected(name, "image_pixel_values");
-        using var expected = Expected(name, "image_last_hidden_state");
+        using var pixels = FixturePaths.Expected(name, "image_pixel_values");
+        using var expected = FixturePaths.Expected(name, "image_last_hidden_state");
         using var _ = no_grad();
         TensorAssert.Close(tower.Forward(pixels).LastHiddenState, expected, 1e-4, $"{name} image features");
     }
@@ -50,8 +44,8 @@ public class VisionTowerTests
     {
         using var clip = VisionTower.FromPretrained(FixturePaths.Of("clip_vision"));
         using var siglip = VisionTower.FromPretrained(FixturePaths.Of("siglip_vision"));
-        using var pixels = Expected("clip_vision", "pixel_values");
-        using var penultimate = Expected("clip_vision", "penultimate_hidden_state");
+        using var pixels = FixturePaths.Expected("clip_vision", "pixel_values");
+        using var penultimate = FixturePaths.Expected("clip_vision", "penultimate_hidden_state");
         using var _ = no_grad();
         using var features = clip.SelectFeatures(pixels, VisionFeatureSelection.Llava);
         Assert.Equal(new long[] { 2, 16, 48 }, features.shape);
@@ -97,8 +91,8 @@ public class VisionTowerTests
         File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString());
 
         using var tower = VisionTower.FromPretrained(folder);
-        using var pixels = Expected("clip_vision", "pixel_values");
-        using var expected = Expected("clip_vision", "last_hidden_state");
+        using var pixels = FixturePaths.Expected("clip_vision", "pixel_values");
+        using var expected = FixturePaths.Expected("clip_vision", "last_hidden_state");
         using var _ = no_grad();
         TensorAssert.Close(tower.Forward(pixels).LastHiddenState, expected, 1e-4, $"loaded under '{prefix}'");
     }
