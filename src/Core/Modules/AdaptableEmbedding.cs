@@ -10,12 +10,12 @@ namespace MMAdapt.Core.Modules;
 /// attached adapters (LoRA on embeddings), keyed <c>weight</c> as in Hugging Face checkpoints.
 /// </summary>
 /// <remarks>Input: token ids <c>[batch, tokens]</c> (int64); output <c>[batch, tokens, hidden]</c>.</remarks>
-public sealed class AdaptableEmbedding : nn.Module
+public sealed class AdaptableEmbedding : nn.Module, IAdapterHost
 {
     [ComponentName(Name = "weight")]
     private readonly Parameter weight;
     [ComponentName(Name = "adapters")]
-    private readonly AdapterSet adapters = new();
+    private readonly AdapterSet adapters;
 
     /// <summary>Creates the table with uninitialised storage (loading fills it).</summary>
     public AdaptableEmbedding(long vocabularySize, long hiddenSize, ScalarType? dtype = null, Device? device = null)
@@ -26,6 +26,7 @@ public sealed class AdaptableEmbedding : nn.Module
         VocabularySize = vocabularySize;
         HiddenSize = hiddenSize;
         weight = new Parameter(empty(vocabularySize, hiddenSize, dtype: dtype ?? ScalarType.Float32, device: device));
+        adapters = new AdapterSet(this);
         RegisterComponents();
     }
 
@@ -37,6 +38,12 @@ public sealed class AdaptableEmbedding : nn.Module
 
     /// <summary>The table <c>[vocab, hidden]</c>.</summary>
     public Parameter Weight => weight;
+
+    /// <inheritdoc />
+    public Parameter? Bias => null;
+
+    /// <inheritdoc />
+    public bool IsEmbedding => true;
 
     /// <summary>The attached adapters.</summary>
     public AdapterSet Adapters => adapters;

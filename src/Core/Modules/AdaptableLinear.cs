@@ -16,14 +16,14 @@ namespace MMAdapt.Core.Modules;
 /// layer and renames it <c>base_layer.weight</c>; MMAdapt does not, so frozen checkpoints load unchanged),
 /// plus <c>adapters.&lt;name&gt;.*</c> for attached adapters.
 /// </remarks>
-public sealed class AdaptableLinear : nn.Module
+public sealed class AdaptableLinear : nn.Module, IAdapterHost
 {
     [ComponentName(Name = "weight")]
     private readonly Parameter weight;
     [ComponentName(Name = "bias")]
     private readonly Parameter? bias;
     [ComponentName(Name = "adapters")]
-    private readonly AdapterSet adapters = new();
+    private readonly AdapterSet adapters;
 
     /// <summary>Creates the projection with uninitialised storage (loading fills it; see <see cref="ResetParameters"/>).</summary>
     /// <param name="inFeatures">Input width.</param>
@@ -40,6 +40,7 @@ public sealed class AdaptableLinear : nn.Module
         OutFeatures = outFeatures;
         weight = new Parameter(empty(outFeatures, inFeatures, dtype: dtype ?? ScalarType.Float32, device: device));
         bias = hasBias ? new Parameter(empty(outFeatures, dtype: dtype ?? ScalarType.Float32, device: device)) : null;
+        adapters = new AdapterSet(this);
         RegisterComponents();
     }
 
@@ -49,6 +50,7 @@ public sealed class AdaptableLinear : nn.Module
         weight = sharedWeight;
         OutFeatures = sharedWeight.shape[0];
         InFeatures = sharedWeight.shape[1];
+        adapters = new AdapterSet(this);
         RegisterComponents();
     }
 
@@ -63,6 +65,9 @@ public sealed class AdaptableLinear : nn.Module
 
     /// <summary>The base bias <c>[out]</c>, or null.</summary>
     public Parameter? Bias => bias;
+
+    /// <inheritdoc />
+    public bool IsEmbedding => false;
 
     /// <summary>The attached adapters.</summary>
     public AdapterSet Adapters => adapters;

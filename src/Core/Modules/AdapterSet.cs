@@ -12,8 +12,10 @@ public sealed class AdapterSet : nn.Module
     private readonly List<(string Name, ProjectionAdapter Adapter)> items = [];
     private readonly HashSet<string> merged = [];
 
-    /// <summary>Creates an empty set.</summary>
-    public AdapterSet() : base(nameof(AdapterSet)) { }
+    private readonly HostReference host = new();
+
+    /// <summary>Creates an empty set for the layer <paramref name="host"/>.</summary>
+    public AdapterSet(IAdapterHost host) : base(nameof(AdapterSet)) => this.host.Value = host;
 
     /// <summary>The adapters in attachment order.</summary>
     public IReadOnlyList<(string Name, ProjectionAdapter Adapter)> Items => items;
@@ -38,6 +40,7 @@ public sealed class AdapterSet : nn.Module
             throw new ArgumentException($"Adapter name '{name}' must be non-empty and contain no '.'.", nameof(name));
         if (Contains(name))
             throw new ArgumentException($"An adapter named '{name}' is already attached.", nameof(name));
+        adapter.AttachTo(host.Value!);
         items.Add((name, adapter));
         register_module(name, adapter);
     }

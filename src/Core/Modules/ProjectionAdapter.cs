@@ -16,6 +16,24 @@ public abstract class ProjectionAdapter : nn.Module
     /// <summary>Creates the adapter; <paramref name="name"/> is its module type name.</summary>
     protected ProjectionAdapter(string name) : base(name) { }
 
+    private readonly HostReference host = new();
+
+    /// <summary>The layer this adapter is attached to (set when attached).</summary>
+    public IAdapterHost? Host => host.Value;
+
+    /// <summary>Called when the adapter is attached; checks that it fits the host.</summary>
+    /// <exception cref="ArgumentException">The adapter's shapes do not fit the host (the message names both).</exception>
+    public void AttachTo(IAdapterHost host)
+    {
+        if (Host is not null && !ReferenceEquals(Host, host))
+            throw new InvalidOperationException($"{GetName()} is already attached to another layer.");
+        OnAttached(host);
+        this.host.Value = host;
+    }
+
+    /// <summary>Override to check shapes against the host or initialise from its weights (DoRA's magnitude).</summary>
+    protected virtual void OnAttached(IAdapterHost host) { }
+
     /// <summary>Returns the adapted output.</summary>
     /// <param name="input">The projection's input: <c>[..., in]</c> for linear layers, token ids for embeddings.</param>
     /// <param name="baseOutput">The output so far: <c>[..., out]</c>.</param>
