@@ -46,9 +46,12 @@ public static class Trainability
         }
     }
 
-    /// <summary>True for the parameters of attached adapters (<c>…​.adapters.&lt;name&gt;.…</c>).</summary>
+    /// <summary>True for the parameters of attached adapters: projection adapters (<c>….adapters.&lt;name&gt;.…</c>) and
+    /// sublayer adapters (<c>….attention_site.&lt;name&gt;.…</c>, <c>….mlp_site.&lt;name&gt;.…</c>).</summary>
     public static bool IsAdapterParameter(string name) =>
-        name.StartsWith("adapters.", StringComparison.Ordinal) || name.Contains(".adapters.", StringComparison.Ordinal);
+        AdapterSegments.Any(segment => name.StartsWith(segment, StringComparison.Ordinal) || name.Contains("." + segment, StringComparison.Ordinal));
+
+    private static readonly string[] AdapterSegments = ["adapters.", "attention_site.", "mlp_site."];
 
     /// <summary>Trainable and total parameter counts of each component (a tied weight counted once).</summary>
     public static TrainableParameterReport Report(IEnumerable<(string Component, nn.Module Root)> components) =>

@@ -17,6 +17,7 @@ public sealed class AstLayer : nn.Module
     private readonly LayerNorm layernorm_after;
     private readonly DenseBlock intermediate;
     private readonly DenseBlock output;
+    private readonly SublayerAdapterSite attention_site, mlp_site;
 #pragma warning restore IDE1006
     private readonly Func<Tensor, Tensor> activation;
 
@@ -29,15 +30,25 @@ public sealed class AstLayer : nn.Module
         layernorm_after = nn.LayerNorm(config.HiddenSize, config.LayerNormEps, device: device, dtype: dtype);
         intermediate = new DenseBlock(config.HiddenSize, config.IntermediateSize, dtype, device);
         output = new DenseBlock(config.IntermediateSize, config.HiddenSize, dtype, device);
+        attention_site = new SublayerAdapterSite(SublayerKind.Attention, causal: false);
+        mlp_site = new SublayerAdapterSite(SublayerKind.Mlp, causal: false);
         RegisterComponents();
     }
+
+    /// <summary>Where sublayer adapters wrap the attention block.</summary>
+    public SublayerAdapterSite AttentionSite => attention_site;
+
+    /// <summary>Where sublayer adapters wrap the MLP block.</summary>
+    public SublayerAdapterSite MlpSite => mlp_site;
 
     /// <summary><c>[batch, tokens, hidden]</c> → <c>[batch, tokens, hidden]</c>.</summary>
     public Tensor Forward(Tensor x, ForwardContext? context)
     {
         using var scope = NewDisposeScope();
-        var h = x + attention.Forward(layernorm_before.call(x), context);
-        var y = h + output.Forward(activation(intermediate.Forward(layernorm_after.call(h), context)), context);
+        var attentionIn = attention_site.Before(layernorm_before.call(x), context);
+        var h = x + attention_site.After(attentionIn, attention.Forward(attentionIn, context), context);
+        var mlpIn = mlp_site.Before(layernorm_after.call(h), context);
+        var y = h + mlp_site.After(mlpIn, output.Forward(activation(intermediate.Forward(mlpIn, context)), context), context);
         return y.MoveToOuterDisposeScope();
     }
 }

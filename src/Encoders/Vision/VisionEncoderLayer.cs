@@ -17,6 +17,7 @@ public sealed class VisionEncoderLayer : nn.Module
     private readonly EncoderSelfAttention self_attn;
     private readonly LayerNorm layer_norm2;
     private readonly VisionMlp mlp;
+    private readonly SublayerAdapterSite attention_site, mlp_site;
 #pragma warning restore IDE1006
 
     /// <summary>Creates a layer.</summary>
@@ -26,14 +27,24 @@ public sealed class VisionEncoderLayer : nn.Module
         self_attn = new EncoderSelfAttention(config.HiddenSize, config.Heads, keyBias: true, dtype, device);
         layer_norm2 = nn.LayerNorm(config.HiddenSize, config.LayerNormEps, device: device, dtype: dtype);
         mlp = new VisionMlp(config.HiddenSize, config.IntermediateSize, Activations.Get(config.HiddenAct, "vision config"), dtype, device);
+        attention_site = new SublayerAdapterSite(SublayerKind.Attention, causal: false);
+        mlp_site = new SublayerAdapterSite(SublayerKind.Mlp, causal: false);
         RegisterComponents();
     }
+
+    /// <summary>Where sublayer adapters wrap the attention block.</summary>
+    public SublayerAdapterSite AttentionSite => attention_site;
+
+    /// <summary>Where sublayer adapters wrap the MLP block.</summary>
+    public SublayerAdapterSite MlpSite => mlp_site;
 
     /// <summary><c>[batch, tokens, hidden]</c> → <c>[batch, tokens, hidden]</c>.</summary>
     public Tensor Forward(Tensor x, ForwardContext? context)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.Forward(layer_norm1.call(x), context);
-        return (h + mlp.Forward(layer_norm2.call(h), context)).MoveToOuterDisposeScope();
+        var attentionIn = attention_site.Before(layer_norm1.call(x), context);
+        var h = x + attention_site.After(attentionIn, self_attn.Forward(attentionIn, context), context);
+        var mlpIn = mlp_site.Before(layer_norm2.call(h), context);
+        return (h + mlp_site.After(mlpIn, mlp.Forward(mlpIn, context), context)).MoveToOuterDisposeScope();
     }
 }

@@ -17,6 +17,7 @@ public sealed class WhisperEncoderLayer : nn.Module
     private readonly LayerNorm self_attn_layer_norm;
     private readonly AdaptableLinear fc1, fc2;
     private readonly LayerNorm final_layer_norm;
+    private readonly SublayerAdapterSite attention_site, mlp_site;
 #pragma warning restore IDE1006
     private readonly Func<Tensor, Tensor> activation;
 
@@ -29,15 +30,25 @@ public sealed class WhisperEncoderLayer : nn.Module
         fc1 = new AdaptableLinear(config.DModel, config.EncoderFfnDim, true, dtype, device);
         fc2 = new AdaptableLinear(config.EncoderFfnDim, config.DModel, true, dtype, device);
         final_layer_norm = nn.LayerNorm(config.DModel, device: device, dtype: dtype);
+        attention_site = new SublayerAdapterSite(SublayerKind.Attention, causal: false);
+        mlp_site = new SublayerAdapterSite(SublayerKind.Mlp, causal: false);
         RegisterComponents();
     }
+
+    /// <summary>Where sublayer adapters wrap the attention block.</summary>
+    public SublayerAdapterSite AttentionSite => attention_site;
+
+    /// <summary>Where sublayer adapters wrap the MLP block.</summary>
+    public SublayerAdapterSite MlpSite => mlp_site;
 
     /// <summary><c>[batch, frames, width]</c> → <c>[batch, frames, width]</c>.</summary>
     public Tensor Forward(Tensor x, ForwardContext? context)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.Forward(self_attn_layer_norm.call(x), context);
-        var y = h + fc2.Forward(activation(fc1.Forward(final_layer_norm.call(h), context)), context);
+        var attentionIn = attention_site.Before(self_attn_layer_norm.call(x), context);
+        var h = x + attention_site.After(attentionIn, self_attn.Forward(attentionIn, context), context);
+        var mlpIn = mlp_site.Before(final_layer_norm.call(h), context);
+        var y = h + mlp_site.After(mlpIn, fc2.Forward(activation(fc1.Forward(mlpIn, context)), context), context);
         return y.MoveToOuterDisposeScope();
     }
 }

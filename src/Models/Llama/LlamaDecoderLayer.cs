@@ -17,6 +17,7 @@ public sealed class LlamaDecoderLayer : nn.Module
     private readonly LlamaAttention self_attn;
     private readonly RmsNorm post_attention_layernorm;
     private readonly LlamaMlp mlp;
+    private readonly SublayerAdapterSite attention_site, mlp_site;
 #pragma warning restore IDE1006
 
     /// <summary>Creates layer <paramref name="layerIndex"/>.</summary>
@@ -26,15 +27,25 @@ public sealed class LlamaDecoderLayer : nn.Module
         self_attn = new LlamaAttention(config, layerIndex, dtype, device);
         post_attention_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, dtype, device);
         mlp = new LlamaMlp(config, dtype, device);
+        attention_site = new SublayerAdapterSite(SublayerKind.Attention, causal: true);
+        mlp_site = new SublayerAdapterSite(SublayerKind.Mlp, causal: true);
         RegisterComponents();
     }
+
+    /// <summary>Where sublayer adapters wrap the attention block.</summary>
+    public SublayerAdapterSite AttentionSite => attention_site;
+
+    /// <summary>Where sublayer adapters wrap the MLP block.</summary>
+    public SublayerAdapterSite MlpSite => mlp_site;
 
     /// <summary><c>[batch, tokens, hidden]</c> → <c>[batch, tokens, hidden]</c>.</summary>
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, ForwardContext? context)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.Forward(input_layernorm.call(x), cos, sin, mask, cache, context);
-        var y = h + mlp.Forward(post_attention_layernorm.call(h), context);
+        var attentionIn = attention_site.Before(input_layernorm.call(x), context);
+        var h = x + attention_site.After(attentionIn, self_attn.Forward(attentionIn, cos, sin, mask, cache, context), context);
+        var mlpIn = mlp_site.Before(post_attention_layernorm.call(h), context);
+        var y = h + mlp_site.After(mlpIn, mlp.Forward(mlpIn, context), context);
         return y.MoveToOuterDisposeScope();
     }
 }
