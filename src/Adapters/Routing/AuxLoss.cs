@@ -35,8 +35,8 @@ public abstract record AuxLoss
     }
 
     /// <summary>The spec that <see cref="AuxLosses.Parse"/> reads back into an equal record, e.g.
-    /// <c>load_balance:coef=0.01,topk=2</c>.</summary>
-    public abstract string ToSpec();
+    /// <c>z_loss:coef=0.001</c> (losses with more options add them).</summary>
+    public virtual string ToSpec() => SpecFormat.Of(Name, ("coef", Coefficient));
 
     /// <summary>Validates against the decision's expert count and returns it.</summary>
     protected int CheckDecision(RouterDecision decision)

@@ -17,7 +17,4 @@ public sealed record DenseSoft : RoutingStrategy
         var p = logits.softmax(1);
         return new RouterDecision(logits, p, p, ones_like(p));
     }
-
-    /// <inheritdoc/>
-    public override string ToSpec() => Name;
 }

@@ -17,7 +17,4 @@ public sealed record EntropyGlobal : AuxLoss
         CheckDecision(decision);
         return -Entropy.Of(TokenMean.Of(decision.Probabilities, tokenMask));
     }
-
-    /// <inheritdoc/>
-    public override string ToSpec() => SpecFormat.Of(Name, ("coef", Coefficient));
 }

@@ -17,7 +17,4 @@ public sealed record EntropyLocal : AuxLoss
         CheckDecision(decision);
         return TokenMean.OfTokens(Entropy.Of(decision.Probabilities), tokenMask);
     }
-
-    /// <inheritdoc/>
-    public override string ToSpec() => SpecFormat.Of(Name, ("coef", Coefficient));
 }

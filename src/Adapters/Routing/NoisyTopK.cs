@@ -47,12 +47,12 @@ public sealed record NoisyTopK(int K) : RoutingStrategy
         if (!std.shape.SequenceEqual(logits.shape))
             throw new ArgumentException($"{Name}: NoiseStd must be [{string.Join(", ", logits.shape)}] like the logits, got [{string.Join(", ", std.shape)}].");
 
-        var std32 = std.to(logits.dtype);
+        var scale = std.to(logits.dtype);
         var eps = randn(logits.shape, dtype: logits.dtype, device: logits.device, generator: inputs.Noise);
-        var noisy = logits + eps * std32;                     // H [N, E]
+        var noisy = logits + eps * scale;                     // H [N, E]
         var selected = Gating.TopKMask(noisy, K);             // [N, E] 0/1
         var gates = Gating.SoftmaxOver(noisy, selected);
-        return new RouterDecision(logits, p, gates, selected) { Load = SmoothLoad(logits, noisy, std32, selected, experts) };
+        return new RouterDecision(logits, p, gates, selected) { Load = SmoothLoad(logits, noisy, scale, selected, experts) };
     }
 
     /// <summary>Φ((clean − threshold) / std) per (token, expert), the threshold being the K-th largest noisy

@@ -21,7 +21,4 @@ public sealed record Relu : RoutingStrategy
         var gates = nn.functional.relu(logits);
         return new RouterDecision(logits, logits.softmax(1), gates, logits.gt(0).to(logits.dtype));
     }
-
-    /// <inheritdoc/>
-    public override string ToSpec() => Name;
 }

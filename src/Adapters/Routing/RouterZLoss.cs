@@ -19,7 +19,4 @@ public sealed record RouterZLoss : AuxLoss
         var lse = decision.Logits.logsumexp(1);                   // [N]
         return TokenMean.OfTokens(lse * lse, tokenMask);
     }
-
-    /// <inheritdoc/>
-    public override string ToSpec() => SpecFormat.Of(Name, ("coef", Coefficient));
 }

@@ -50,8 +50,8 @@ public abstract record RoutingStrategy
     }
 
     /// <summary>The spec that <see cref="RoutingStrategies.Parse"/> reads back into an equal record,
-    /// e.g. <c>softmax_topk:k=2,renorm=true</c>.</summary>
-    public abstract string ToSpec();
+    /// e.g. <c>softmax_topk:k=2,renorm=true</c> (the bare name for strategies without options).</summary>
+    public virtual string ToSpec() => Name;
 
     /// <summary>Checks that <paramref name="logits"/> is <c>[N, E]</c>, validates the options for <c>E</c>, and
     /// returns <c>E</c>.</summary>
@@ -63,8 +63,4 @@ public abstract record RoutingStrategy
         Validate(experts);
         return experts;
     }
-
-    /// <summary>A decision whose probabilities are <c>softmax(logits)</c>.</summary>
-    protected static RouterDecision Decide(Tensor logits, Tensor gates, Tensor selected) =>
-        new(logits, logits.softmax(1), gates, selected);
 }

@@ -43,7 +43,4 @@ public sealed record TopAny : RoutingStrategy
         var gates = selected * straightThrough / count;
         return new RouterDecision(logits, logits.softmax(1), gates, selected);
     }
-
-    /// <inheritdoc/>
-    public override string ToSpec() => Name;
 }
