@@ -5,7 +5,7 @@ using MMAdapt.Benchmarks.Cases;
 
 MMAdapt.Core.Native.TorchRuntime.EnsureLoaded();
 
-IBenchmarkCase[] cases = [new LoadBenchmark(), new DecodeBenchmark(), new PreprocessBenchmark()];
+IBenchmarkCase[] cases = [new AdaptersBenchmark(), new LoadBenchmark(), new DecodeBenchmark(), new PreprocessBenchmark()];
 
 var chosen = args.Length > 0 ? cases.FirstOrDefault(c => c.Name == args[0]) : null;
 if (chosen is null)

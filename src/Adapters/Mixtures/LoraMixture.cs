@@ -161,10 +161,10 @@ public sealed class LoraMixture : ProjectionAdapter
         var inputs = new RoutingInputs(tokenMask, training);
         if (fusable)
         {
-            // One matmul for the experts' down-projections and the router: [N, E·r + E'].
-            int width = Options.Experts * Options.Rank;
-            var stacked = cat([lora_A!.view(width, InFeatures), router!.Weight.to(lora_A.dtype)], 0);
-            var projected = nn.functional.linear(x.to(lora_A.dtype), stacked);
+            // One matmul gives every expert's down-projection and the router logits: [N, D + E'].
+            var downWeights = DownWeights();
+            long width = downWeights.shape[0];
+            var projected = nn.functional.linear(x.to(lora_A!.dtype), cat([downWeights, router!.Weight.to(lora_A.dtype)], 0));
             down = projected.narrow(1, 0, width);
             var logits = GroupMasked(projected.narrow(1, width, Options.RouterOutputs), modality);
             if (training && router.Strategy.UsesNoiseStd)
@@ -181,7 +181,9 @@ public sealed class LoraMixture : ProjectionAdapter
             gates = ExpandPerSample(gates, n);
         var result = Options.Kind == ExpertKind.Ia3Vector
             ? baseOutput * gates.to(ia3_vectors!.dtype).matmul(ia3_vectors).view(baseOutput.shape).to(baseOutput.dtype)
-            : baseOutput + ExpertSum(experts, down, gates).view(baseOutput.shape).to(baseOutput.dtype);
+            : Computation == MixtureComputation.Loop
+                ? baseOutput + LoopSum(experts, gates).view(baseOutput.shape).to(baseOutput.dtype)
+                : FusedSum(experts, down, gates, baseOutput);
 
         if (training && auxLosses is not null && context is not null)
             auxLosses.Add(context.Sink, LayerName, decision, Options.Input is RouterInput.Token ? tokenMask : null);
@@ -225,24 +227,57 @@ public sealed class LoraMixture : ProjectionAdapter
     /// <inheritdoc />
     public override bool CanMerge => false;
 
-    // s · (w·Σ_e g_e B_e A_e x + shared + (1 − w)·universal): [N, out]
-    private Tensor ExpertSum(Tensor x, Tensor? down, Tensor gates)
+    // The experts' down-projections stacked: routed [E·r, in], then shared [S·r, in], then universal [r, in].
+    private Tensor DownWeights()
+    {
+        var parts = new List<Tensor> { lora_A!.view(Options.Experts * Options.Rank, InFeatures) };
+        if (shared_A is not null)
+            parts.Add(shared_A.view(Options.SharedExperts * Options.Rank, InFeatures));
+        if (universal_A is not null)
+            parts.Add(universal_A);
+        return parts.Count == 1 ? parts[0] : cat(parts, 0);
+    }
+
+    // The experts' up-projections side by side, in the order of DownWeights: [out, D].
+    private Tensor UpWeights()
+    {
+        var parts = new List<Tensor> { lora_B!.view(OutFeatures, Options.Experts * Options.Rank) };
+        if (shared_B is not null)
+            parts.Add(shared_B.view(OutFeatures, Options.SharedExperts * Options.Rank));
+        if (universal_B is not null)
+            parts.Add(universal_B);
+        return parts.Count == 1 ? parts[0] : cat(parts, 1);
+    }
+
+    // y + s·(w·(Σ_e g_e B_e A_e x + shared) + (1 − w)·universal), with every scale folded into the small [N, D]
+    // activations and one addmm doing "base + activations·B_catᵀ": no pass over the large output besides the addmm.
+    private Tensor FusedSum(Tensor x, Tensor? down, Tensor gates, Tensor baseOutput)
     {
         int e = Options.Experts, r = Options.Rank;
         long n = x.shape[0];
+        down ??= nn.functional.linear(x.to(lora_A!.dtype), DownWeights());                         // [N, D]
+        double s = Options.Scale, w = Options.UniversalWeight ?? 1;
+        var routed = down.narrow(1, 0, e * r).view(n, e, r) * (gates.to(down.dtype) * (s * w)).unsqueeze(-1);
+        var parts = new List<Tensor> { routed.view(n, e * r) };
+        long at = e * r;
+        if (shared_A is not null)
+        {
+            parts.Add(down.narrow(1, at, Options.SharedExperts * r) * (s * w));
+            at += Options.SharedExperts * r;
+        }
+        if (universal_A is not null)
+            parts.Add(down.narrow(1, at, r) * (s * (1 - w)));
+        var activations = parts.Count == 1 ? parts[0] : cat(parts, 1);                               // [N, D]
+        var base2d = baseOutput.reshape(n, OutFeatures);
+        return base2d.addmm(activations.to(base2d.dtype), UpWeights().t().to(base2d.dtype)).view(baseOutput.shape);
+    }
+
+    // The reference: s · (w·(loop over experts + shared) + (1 − w)·universal), each part computed separately.
+    private Tensor LoopSum(Tensor x, Tensor gates)
+    {
+        int r = Options.Rank;
         var xe = x.to(lora_A!.dtype);
-        var g = gates.to(lora_A.dtype);
-        Tensor routed;
-        if (Computation == MixtureComputation.Loop)
-        {
-            routed = LoopExperts(xe, g);
-        }
-        else
-        {
-            down ??= nn.functional.linear(xe, lora_A.view(e * r, InFeatures));          // [N, E·r]
-            var mixed = (down.view(n, e, r) * g.unsqueeze(-1)).view(n, e * r);          // gate each expert's r columns
-            routed = nn.functional.linear(mixed, lora_B!.view(OutFeatures, e * r));      // [N, out]
-        }
+        var routed = LoopExperts(xe, gates.to(xe.dtype));
         if (shared_A is not null)
         {
             int width = Options.SharedExperts * r;
