@@ -18,23 +18,17 @@ public enum AdapterActivation
 /// <summary>The table of <see cref="AdapterActivation"/>s by option name, and their functions.</summary>
 public static class AdapterActivations
 {
-    private static readonly (string Name, AdapterActivation Kind)[] Table =
-        [("relu", AdapterActivation.Relu), ("gelu", AdapterActivation.Gelu), ("silu", AdapterActivation.Silu), ("sigmoid", AdapterActivation.Sigmoid)];
+    private static readonly OptionTable<AdapterActivation> Table = new("activation",
+        ("relu", AdapterActivation.Relu), ("gelu", AdapterActivation.Gelu), ("silu", AdapterActivation.Silu), ("sigmoid", AdapterActivation.Sigmoid));
 
     /// <summary>The names options accept, in table order.</summary>
-    public static IReadOnlyList<string> Names { get; } = Table.Select(t => t.Name).ToList();
+    public static IReadOnlyList<string> Names => Table.Names;
 
     /// <summary>Resolves an option value (case-insensitive).</summary>
     /// <param name="name">The option value, e.g. <c>gelu</c>.</param>
     /// <param name="source">What the value came from (recipe key), for the message.</param>
     /// <exception cref="InvalidDataException">The name is not in the table; the message lists the supported names.</exception>
-    public static AdapterActivation Parse(string? name, string source)
-    {
-        foreach (var (candidate, kind) in Table)
-            if (string.Equals(candidate, name, StringComparison.OrdinalIgnoreCase))
-                return kind;
-        throw new InvalidDataException($"{source}: activation '{name}' is not supported; supported: {string.Join(", ", Names)}.");
-    }
+    public static AdapterActivation Parse(string? name, string source) => Table.Parse(name, source);
 
     /// <summary>Applies the activation element-wise.</summary>
     public static Tensor Apply(AdapterActivation activation, Tensor x) => activation switch

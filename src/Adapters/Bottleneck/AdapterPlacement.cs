@@ -23,11 +23,10 @@ public sealed record ResolvedPlacement(bool Parallel, IReadOnlyList<SublayerKind
 /// <summary>The placement table: option names and the blocks each placement implies.</summary>
 public static class AdapterPlacements
 {
-    private static readonly (string Name, AdapterPlacement Placement)[] Table =
-        [("houlsby", AdapterPlacement.Houlsby), ("pfeiffer", AdapterPlacement.Pfeiffer), ("parallel", AdapterPlacement.Parallel)];
+    private static readonly OptionTable<AdapterPlacement> Table = new("placement",
+        ("houlsby", AdapterPlacement.Houlsby), ("pfeiffer", AdapterPlacement.Pfeiffer), ("parallel", AdapterPlacement.Parallel));
 
-    private static readonly (string Name, SublayerKind Kind)[] Sublayers =
-        [("attention", SublayerKind.Attention), ("mlp", SublayerKind.Mlp)];
+    private static readonly OptionTable<SublayerKind> Sublayers = new("sublayer", ("attention", SublayerKind.Attention), ("mlp", SublayerKind.Mlp));
 
     /// <summary>Resolves <c>placement</c> and <c>sublayers</c> option values.</summary>
     /// <param name="placement"><c>houlsby</c>, <c>pfeiffer</c> or <c>parallel</c> (case-insensitive).</param>
@@ -37,41 +36,23 @@ public static class AdapterPlacements
     /// <exception cref="InvalidDataException">An unknown name, an empty or repeated list, or a list that contradicts the placement.</exception>
     public static ResolvedPlacement Resolve(string? placement, IReadOnlyList<string>? sublayers, string source)
     {
-        var kind = Table.FirstOrDefault(t => string.Equals(t.Name, placement, StringComparison.OrdinalIgnoreCase));
-        if (kind.Name is null)
-            throw new InvalidDataException($"{source}: placement '{placement}' is not supported; supported: {string.Join(", ", Table.Select(t => t.Name))}.");
-        IReadOnlyList<SublayerKind> implied = kind.Placement switch
+        var kind = Table.Parse(placement, source);
+        IReadOnlyList<SublayerKind> implied = kind switch
         {
             AdapterPlacement.Houlsby => [SublayerKind.Attention, SublayerKind.Mlp],
             _ => [SublayerKind.Mlp],
         };
         if (sublayers is null)
-            return new ResolvedPlacement(kind.Placement == AdapterPlacement.Parallel, implied);
+            return new ResolvedPlacement(kind == AdapterPlacement.Parallel, implied);
         var chosen = ParseSublayers(sublayers, source);
-        if (kind.Placement != AdapterPlacement.Parallel && !chosen.Order().SequenceEqual(implied.Order()))
-            throw new InvalidDataException($"{source}: sublayers [{string.Join(", ", sublayers)}] contradict placement '{kind.Name}', " +
-                                           $"which always wraps [{string.Join(", ", implied.Select(Name))}]; use placement 'parallel' to choose the blocks.");
-        return new ResolvedPlacement(kind.Placement == AdapterPlacement.Parallel, chosen);
+        if (kind != AdapterPlacement.Parallel && !chosen.Order().SequenceEqual(implied.Order()))
+            throw new InvalidDataException($"{source}: sublayers [{string.Join(", ", sublayers)}] contradict placement '{Table.NameOf(kind)}', " +
+                                           $"which always wraps [{string.Join(", ", implied.Select(Sublayers.NameOf))}]; use placement 'parallel' to choose the blocks.");
+        return new ResolvedPlacement(kind == AdapterPlacement.Parallel, chosen);
     }
 
     /// <summary>Resolves a list of block names (<c>attention</c>, <c>mlp</c>; case-insensitive).</summary>
     /// <exception cref="InvalidDataException">The list is empty, repeats a block or names an unknown one.</exception>
-    public static IReadOnlyList<SublayerKind> ParseSublayers(IReadOnlyList<string> names, string source)
-    {
-        if (names.Count == 0)
-            throw new InvalidDataException($"{source}: sublayers is empty; name attention and/or mlp.");
-        var kinds = new List<SublayerKind>();
-        foreach (var name in names)
-        {
-            var match = Sublayers.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
-            if (match.Name is null)
-                throw new InvalidDataException($"{source}: sublayer '{name}' is not supported; supported: {string.Join(", ", Sublayers.Select(s => s.Name))}.");
-            if (kinds.Contains(match.Kind))
-                throw new InvalidDataException($"{source}: sublayer '{name}' is listed twice.");
-            kinds.Add(match.Kind);
-        }
-        return kinds;
-    }
-
-    private static string Name(SublayerKind kind) => Sublayers.First(s => s.Kind == kind).Name;
+    public static IReadOnlyList<SublayerKind> ParseSublayers(IReadOnlyList<string> names, string source) =>
+        Sublayers.ParseList(names, source, "sublayers");
 }

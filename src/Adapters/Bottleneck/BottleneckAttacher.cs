@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MMAdapt.Adapters.Bottleneck;
@@ -24,9 +23,7 @@ public static class BottleneckAttacher
         options.Validate(component);
         var placement = options.ResolvedPlacement(component);
         var activation = options.ActivationKind(component);
-        var targets = SublayerSites.Find(root, component, placement.Kinds, options.Layers).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
-        using var generator = new Generator((ulong)seed);
-        return SublayerSites.AttachEach(targets, component, name, t =>
+        return SublayerSites.Attach(root, component, placement.Kinds, options.Layers, name, seed, (t, generator) =>
             new BottleneckAdapter(t.Hidden, options.Bottleneck, activation, options.Scaling, placement.Parallel, t.Dtype, t.Device, generator));
     }
 }

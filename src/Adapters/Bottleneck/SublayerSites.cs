@@ -1,5 +1,6 @@
 using MMAdapt.Adapters.Targeting;
 using MMAdapt.Core.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MMAdapt.Adapters.Bottleneck;
@@ -49,19 +50,32 @@ public static class SublayerSites
         return chosen;
     }
 
-    /// <summary>Attaches one new adapter per target under <paramref name="adapterName"/>; when any attachment fails, the
-    /// ones already made are removed and disposed, and the error (prefixed with the component and site) is rethrown.</summary>
+    /// <summary>
+    /// Attaches one new adapter to every site that <see cref="Find"/> selects, created in site-name order from one seeded
+    /// generator. All or nothing: when any site refuses its adapter, the ones already attached are removed and disposed,
+    /// and the error, prefixed with the component and the site, is rethrown.
+    /// </summary>
+    /// <param name="root">The component root.</param>
+    /// <param name="component">The component's name, for messages.</param>
+    /// <param name="kinds">Attention and/or MLP.</param>
+    /// <param name="layers">Layer indices to keep; null: all.</param>
+    /// <param name="adapterName">The adapter's name on each site.</param>
+    /// <param name="seed">Seed of the generator handed to <paramref name="create"/>.</param>
+    /// <param name="create">Builds the adapter for one site.</param>
     /// <returns>The adapters by site name (sorted).</returns>
-    /// <exception cref="ArgumentException">A site refuses the adapter (name taken, token mixing in a causal decoder).</exception>
-    public static IReadOnlyDictionary<string, T> AttachEach<T>(IReadOnlyList<SublayerTarget> targets, string component, string adapterName,
-        Func<SublayerTarget, T> create) where T : SublayerAdapter
+    /// <exception cref="ArgumentException">No site matches, or a site refuses the adapter (name taken, token mixing in a
+    /// causal decoder).</exception>
+    public static IReadOnlyDictionary<string, T> Attach<T>(nn.Module root, string component, IReadOnlyList<SublayerKind> kinds,
+        IReadOnlyList<int>? layers, string adapterName, long seed, Func<SublayerTarget, Generator, T> create) where T : SublayerAdapter
     {
+        var targets = Find(root, component, kinds, layers).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+        using var generator = new Generator((ulong)seed);
         var attached = new List<(SublayerTarget Target, T Adapter)>();
         try
         {
             foreach (var target in targets)
             {
-                var adapter = create(target);
+                var adapter = create(target, generator);
                 try
                 {
                     target.Site.Add(adapterName, adapter);

@@ -1,5 +1,4 @@
 using MMAdapt.Adapters.Bottleneck;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MMAdapt.Adapters.SoftMoa;
@@ -24,9 +23,7 @@ public static class MoaAttacher
         var mixing = options.MixingKind(component);
         var activation = AdapterActivations.Parse(options.Activation, component);
         var placement = AdapterPlacements.Resolve(options.Placement, options.Sublayers, component);
-        var targets = SublayerSites.Find(root, component, placement.Kinds, options.Layers).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
-        using var generator = new Generator((ulong)seed);
-        return SublayerSites.AttachEach<ResidualSublayerAdapter>(targets, component, name, t => mixing switch
+        return SublayerSites.Attach<ResidualSublayerAdapter>(root, component, placement.Kinds, options.Layers, name, seed, (t, generator) => mixing switch
         {
             MoaMixing.Soft => new SoftMixtureOfAdapters(t.Hidden, options.Experts, options.Slots, options.Bottleneck, activation, options.Scaling,
                                                         options.Normalize, placement.Parallel, t.Dtype, t.Device, generator),

@@ -57,12 +57,9 @@ public sealed record MoaOptions
 
     /// <summary>The resolved mixing.</summary>
     /// <exception cref="InvalidDataException">An unknown name.</exception>
-    public MoaMixing MixingKind(string source = "mixture of adapters") => Mixing?.ToLowerInvariant() switch
-    {
-        "soft" => MoaMixing.Soft,
-        "dense" => MoaMixing.Dense,
-        _ => throw new InvalidDataException($"{source}: mixing '{Mixing}' is not supported; supported: soft, dense."),
-    };
+    public MoaMixing MixingKind(string source = "mixture of adapters") => MixingTable.Parse(Mixing, source);
+
+    private static readonly OptionTable<MoaMixing> MixingTable = new("mixing", ("soft", MoaMixing.Soft), ("dense", MoaMixing.Dense));
 
     /// <summary>Checks every setting; the message names the key.</summary>
     /// <exception cref="InvalidDataException">A bad or contradictory value.</exception>

@@ -182,7 +182,7 @@ public class SoftMoaTests
             (new MoaOptions { Bottleneck = 0 }, "audio: bottleneck must be positive, got 0"),
             (new MoaOptions { Mixing = "sparse" }, "audio: mixing 'sparse' is not supported; supported: soft, dense"),
             (new MoaOptions { Mixing = "dense", Slots = 2 }, "audio: slots and normalize apply to soft mixing only"),
-            (new MoaOptions { Sublayers = ["ffn"] }, "audio: sublayer 'ffn' is not supported; supported: attention, mlp"),
+            (new MoaOptions { Sublayers = ["ffn"] }, "audio: sublayers names unknown sublayer 'ffn'; supported: attention, mlp"),
         ];
         foreach (var (options, message) in cases)
             Assert.Contains(message, Assert.Throws<InvalidDataException>(() => MoaAttacher.Attach(model, "audio", options)).Message);
