@@ -2,11 +2,15 @@ using System.Diagnostics;
 using System.Globalization;
 using MMAdapt.Adapters.Lora;
 using MMAdapt.Adapters.Mixtures;
+using MMAdapt.Adapters.Pill;
+using MMAdapt.Adapters.SoftMoa;
 using MMAdapt.Adapters.Routing;
 using MMAdapt.Adapters.Targeting;
 using MMAdapt.Adapters.Training;
 using MMAdapt.Core.Modules;
+using MMAdapt.Encoders.Vision;
 using MMAdapt.Models.Llama;
+using TorchSharp.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,9 +28,37 @@ internal sealed class AdaptersBenchmark : IBenchmarkCase
 
     public string Name => "adapters";
 
-    public string Description => "ms/step of a 4-block 1024-wide decoder stack: frozen, lora, moe-lora-fused, moe-lora-loop (+ goal checks)";
+    public string Description => "ms/step of a 4-block 1024-wide stack: frozen, lora, moe-lora-fused/loop, pill-momae-mag, soft-moa (+ goal checks)";
 
-    private sealed record Row(string Name, string Adapter, Action<LlamaForCausalLM> Attach);
+    /// <summary>A stack to time: the module (its parameters and adapters) and its forward over input embeddings.</summary>
+    private sealed record Stack(nn.Module Module, Func<Tensor, ForwardContext, Tensor> Forward);
+
+    private sealed record Row(string Name, string Adapter, Func<Stack> Build, Action<nn.Module> Attach, string Baseline = "frozen");
+
+    /// <summary>The same widths as a bidirectional encoder (CLIP/SigLIP-style layers: LayerNorm, GELU MLP), for Soft-MoA,
+    /// which mixes tokens across the sequence and so is refused in a causal decoder.</summary>
+    private sealed class EncoderStack : nn.Module
+    {
+        private readonly ModuleList<VisionEncoderLayer> layers = new();
+
+        public EncoderStack(VisionTowerConfig config) : base(nameof(EncoderStack))
+        {
+            for (int i = 0; i < config.Layers; i++)
+                layers.Add(new VisionEncoderLayer(config, ScalarType.Float32, null));
+            RegisterComponents();
+            using var _ = no_grad();
+            var generator = new Generator(0);
+            foreach (var linear in modules().OfType<AdaptableLinear>())
+                linear.ResetParameters(generator);
+        }
+
+        public Tensor Forward(Tensor x, ForwardContext context)
+        {
+            foreach (var layer in layers)
+                x = layer.Forward(x, context);
+            return x;
+        }
+    }
 
     public int Run(string[] args)
     {
@@ -38,18 +70,40 @@ internal sealed class AdaptersBenchmark : IBenchmarkCase
             NumAttentionHeads = 16, NumKeyValueHeadsSetting = 16, MaxPositionEmbeddings = 1024,
         };
         var moe = new MixtureOptions { Experts = 8, Rank = 8, Alpha = 16, Strategy = new SoftmaxTopK(2, true) };
+        Stack Decoder()
+        {
+            var model = new LlamaForCausalLM(config);
+            model.InitializeWeights(0);
+            return new Stack(model, (x, context) => model.Model.Forward(x, null, null, null, context));
+        }
+        Stack Encoder()
+        {
+            var stack = new EncoderStack(new VisionTowerConfig
+            {
+                Family = VisionFamily.Clip, HiddenSizeSetting = 1024, IntermediateSizeSetting = 2816, LayersSetting = 4, HeadsSetting = 16,
+            });
+            return new Stack(stack, stack.Forward);
+        }
         var rows = new List<Row>
         {
-            new("frozen", "no adapters", _ => { }),
-            new("lora", "LoRA r 8 on q,k,v,o,gate,up,down", m => LoraAttacher.Attach(m, "llm",
+            new("frozen", "no adapters", Decoder, _ => { }),
+            new("lora", "LoRA r 8 on q,k,v,o,gate,up,down", Decoder, m => LoraAttacher.Attach(m, "llm",
                 new LoraConfig { Rank = 8, Alpha = 16, TargetModules = ModuleSelector.Of(Targets) })),
-            new("moe-lora-fused", "E 8, top-2 softmax renormalised, r 8, same targets", m => MixtureAttacher.Attach(m, "llm",
+            new("moe-lora-fused", "E 8, top-2 softmax renormalised, r 8, same targets", Decoder, m => MixtureAttacher.Attach(m, "llm",
                 new TargetSelection { Targets = ModuleSelector.Of(Targets) }, moe)),
-            new("moe-lora-loop", "the same mixture, per-expert loop", m =>
+            new("moe-lora-loop", "the same mixture, per-expert loop", Decoder, m =>
             {
                 foreach (var mixture in MixtureAttacher.Attach(m, "llm", new TargetSelection { Targets = ModuleSelector.Of(Targets) }, moe).Values)
                     mixture.Computation = MixtureComputation.Loop;
             }),
+            new("pill-momae-mag", "MoMAE (text+image GLU experts, bottleneck 64) at the MLP input + MAG on v_proj; half the tokens image", Decoder, m =>
+            {
+                PillAttacher.AttachExperts(m, "llm", new MomaeOptions { Bottleneck = 64 });
+                PillAttacher.AttachGates(m, "llm", new MagOptions { Heads = 16, Residual = true });
+            }),
+            new("frozen-encoder", "no adapters, the same widths as a bidirectional encoder (LayerNorm, GELU MLP)", Encoder, _ => { }),
+            new("soft-moa", "Soft-MoA: 8 bottleneck experts (64) over 4 slots each, parallel at the MLP", Encoder, m =>
+                MoaAttacher.Attach(m, "encoder", new MoaOptions { Experts = 8, Slots = 4, Bottleneck = 64 }), "frozen-encoder"),
         };
 
         double gflops = MatmulGflops();
@@ -61,10 +115,11 @@ internal sealed class AdaptersBenchmark : IBenchmarkCase
         var times = new Dictionary<string, double>();
         foreach (var row in rows)
         {
-            var (ms, trainable) = Measure(config, row.Attach, steps);
+            var (ms, trainable) = Measure(row, steps);
             times[row.Name] = ms;
-            double overhead = ms - times["frozen"];
-            Console.WriteLine($"| {row.Name} | {ms:F0} | {(row.Name == "frozen" ? "-" : overhead.ToString("F0", CultureInfo.InvariantCulture))} | {trainable:N0} | {row.Adapter} |");
+            bool baseline = row.Name.StartsWith("frozen", StringComparison.Ordinal);
+            double overhead = baseline ? 0 : ms - times[row.Baseline];
+            Console.WriteLine($"| {row.Name} | {ms:F0} | {(baseline ? "-" : overhead.ToString("F0", CultureInfo.InvariantCulture))} | {trainable:N0} | {row.Adapter} |");
         }
 
         double lora = times["lora"] - times["frozen"], fused = times["moe-lora-fused"] - times["frozen"], loop = times["moe-lora-loop"] - times["frozen"];
@@ -76,21 +131,23 @@ internal sealed class AdaptersBenchmark : IBenchmarkCase
         return g1 && g2 && g3 ? 0 : 1;
     }
 
-    private static (double Ms, long Trainable) Measure(LlamaConfig config, Action<LlamaForCausalLM> attach, int steps)
+    private static (double Ms, long Trainable) Measure(Row row, int steps)
     {
-        using var model = new LlamaForCausalLM(config);
-        model.InitializeWeights(0);
-        attach(model);
+        var stack = row.Build();
+        using var model = stack.Module;
+        row.Attach(model);
         Trainability.FreezeAll(model);
         Trainability.UnfreezeAdapters(model);
         // Make B non-zero so the experts really contribute (as after some training).
         using (no_grad())
             foreach (var (name, p) in model.named_parameters())
-                if (p.requires_grad && (name.EndsWith("lora_B.weight", StringComparison.Ordinal) || name.EndsWith("lora_B", StringComparison.Ordinal)))
+                if (p.requires_grad && (name.EndsWith("lora_B.weight", StringComparison.Ordinal) || name.EndsWith("_B", StringComparison.Ordinal)
+                                        || name.EndsWith("up_proj.weight", StringComparison.Ordinal) || name.EndsWith("up.weight", StringComparison.Ordinal)))
                     p.normal_(0, 0.01);
         long trainable = model.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
-        using var embeddings = randn([2, 512, config.HiddenSize], generator: new Generator(1)) * 0.5;
-        using var weights = randn([2, 512, config.HiddenSize], generator: new Generator(2));
+        using var embeddings = randn([2, 512, 1024], generator: new Generator(1)) * 0.5;
+        using var weights = randn([2, 512, 1024], generator: new Generator(2));
+        using var modality = cat([full(2, 256, (long)Modality.Image), full(2, 256, (long)Modality.Text)], 1); // half the tokens image
         model.train();
         var watch = new Stopwatch();
         for (int step = -1; step < steps; step++)
@@ -99,8 +156,8 @@ internal sealed class AdaptersBenchmark : IBenchmarkCase
             var input = embeddings.detach().requires_grad_(true);
             if (step == 0)
                 watch.Start();
-            var context = new ForwardContext { Training = true };
-            var hidden = model.Model.Forward(input, null, null, null, context);
+            var context = new ForwardContext { Training = true, TokenModality = modality };
+            var hidden = stack.Forward(input, context);
             (hidden * weights).mean().backward();
             context.Sink.Dispose();
             model.zero_grad();
