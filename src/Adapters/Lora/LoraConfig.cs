@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using MMAdapt.Adapters.Peft;
 using MMAdapt.Adapters.Targeting;
 
 namespace MMAdapt.Adapters.Lora;
@@ -16,7 +17,7 @@ namespace MMAdapt.Adapters.Lora;
 /// magnitude. Per-module ranks and alphas come from <c>rank_pattern</c> / <c>alpha_pattern</c> (regex keys
 /// matched against the end of the module name, as PEFT does).
 /// </remarks>
-public sealed record LoraConfig
+public sealed record LoraConfig : IPeftConfig
 {
     /// <summary><c>peft_type</c>: always LORA.</summary>
     [JsonPropertyName("peft_type")] public string PeftType { get; init; } = "LORA";
@@ -68,6 +69,9 @@ public sealed record LoraConfig
         var e => throw new InvalidDataException($"init_lora_weights {e.Value.GetRawText()} is not supported; supported: true, false, \"gaussian\"."),
     };
 
+    /// <inheritdoc />
+    public IPeftConfig ForInference() => this with { InferenceMode = true };
+
     /// <summary>The selection this config describes.</summary>
     public TargetSelection Selection() => new()
     {
@@ -113,8 +117,33 @@ public sealed record LoraConfig
             throw new InvalidDataException($"{source}: bias '{Bias}' is not supported; supported: none.");
         if (FanInFanOut)
             throw new InvalidDataException($"{source}: fan_in_fan_out true (GPT-2 Conv1D layout) is not supported.");
-        _ = Init;
-        _ = Selection();
+        try
+        {
+            _ = Init;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{source}: {e.Message}", e);
+        }
+        foreach (var key in (RankPattern?.Keys ?? []).Concat(AlphaPattern?.Keys ?? []))
+            if (!IsRegex(key))
+                throw new InvalidDataException($"{source}: rank_pattern/alpha_pattern key '{key}' is not a valid regular expression.");
+        if (TargetModules is null)
+            throw new InvalidDataException($"{source}: target_modules is required (a list of module names, a regex, or \"all-linear\").");
+        Selection().Validate(source);
+    }
+
+    private static bool IsRegex(string pattern)
+    {
+        try
+        {
+            _ = new Regex(pattern);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static T? PatternValue<T>(IReadOnlyDictionary<string, T>? patterns, string name) where T : struct
@@ -122,7 +151,7 @@ public sealed record LoraConfig
         if (patterns is null)
             return null;
         foreach (var (key, value) in patterns)
-            if (Regex.IsMatch(name, $"^(.*\\.)?{key}$"))
+            if (Regex.IsMatch(name, $"^(.*\\.)?(?:{key})$"))   // PEFT: re.match(rf"(.*\.)?({key})$", name)
                 return value;
         return null;
     }
