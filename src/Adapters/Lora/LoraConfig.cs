@@ -17,24 +17,17 @@ namespace MMAdapt.Adapters.Lora;
 /// magnitude. Per-module ranks and alphas come from <c>rank_pattern</c> / <c>alpha_pattern</c> (regex keys
 /// matched against the end of the module name, as PEFT does).
 /// </remarks>
-public sealed record LoraConfig : IPeftConfig
+public sealed record LoraConfig : PeftConfig
 {
-    /// <summary><c>peft_type</c>: always LORA.</summary>
-    [JsonPropertyName("peft_type")] public string PeftType { get; init; } = "LORA";
-    /// <summary><c>task_type</c> (informational; CAUSAL_LM for language models).</summary>
-    [JsonPropertyName("task_type")] public string? TaskType { get; init; } = "CAUSAL_LM";
-    /// <summary><c>base_model_name_or_path</c> (informational).</summary>
-    [JsonPropertyName("base_model_name_or_path")] public string? BaseModelNameOrPath { get; init; }
+    /// <summary>An empty LoRA config (PEFT's defaults: r 8, alpha 8, no dropout); set target_modules.</summary>
+    public LoraConfig() : base("LORA") { }
+
     /// <summary><c>r</c>: rank.</summary>
     [JsonPropertyName("r")] public int Rank { get; init; } = 8;
     /// <summary><c>lora_alpha</c>.</summary>
     [JsonPropertyName("lora_alpha")] public double Alpha { get; init; } = 8;
     /// <summary><c>lora_dropout</c>: dropout on the adapter's input, in training.</summary>
     [JsonPropertyName("lora_dropout")] public double Dropout { get; init; }
-    /// <summary><c>target_modules</c>.</summary>
-    [JsonPropertyName("target_modules")] public ModuleSelector? TargetModules { get; init; }
-    /// <summary><c>exclude_modules</c>.</summary>
-    [JsonPropertyName("exclude_modules")] public ModuleSelector? ExcludeModules { get; init; }
     /// <summary><c>layers_to_transform</c>.</summary>
     [JsonPropertyName("layers_to_transform"), JsonConverter(typeof(IntListConverter))] public IReadOnlyList<int>? LayersToTransform { get; init; }
     /// <summary><c>layers_pattern</c>: one name or a list.</summary>
@@ -43,8 +36,6 @@ public sealed record LoraConfig : IPeftConfig
     [JsonPropertyName("rank_pattern")] public IReadOnlyDictionary<string, int>? RankPattern { get; init; }
     /// <summary><c>alpha_pattern</c>: regex key → alpha.</summary>
     [JsonPropertyName("alpha_pattern")] public IReadOnlyDictionary<string, double>? AlphaPattern { get; init; }
-    /// <summary><c>modules_to_save</c>: modules trained in full beside the adapter.</summary>
-    [JsonPropertyName("modules_to_save")] public IReadOnlyList<string>? ModulesToSave { get; init; }
     /// <summary><c>use_rslora</c>: scale by alpha / sqrt(r).</summary>
     [JsonPropertyName("use_rslora")] public bool UseRsLora { get; init; }
     /// <summary><c>use_dora</c>: weight-decomposed LoRA.</summary>
@@ -53,10 +44,6 @@ public sealed record LoraConfig : IPeftConfig
     [JsonPropertyName("init_lora_weights")] public JsonElement? InitLoraWeights { get; init; }
     /// <summary><c>bias</c>: only "none" is supported.</summary>
     [JsonPropertyName("bias")] public string Bias { get; init; } = "none";
-    /// <summary><c>fan_in_fan_out</c>: only false (HF Linear layout) is supported.</summary>
-    [JsonPropertyName("fan_in_fan_out")] public bool FanInFanOut { get; init; }
-    /// <summary><c>inference_mode</c>.</summary>
-    [JsonPropertyName("inference_mode")] public bool InferenceMode { get; init; }
 
     /// <summary>How A is initialised.</summary>
     [JsonIgnore]
@@ -70,13 +57,9 @@ public sealed record LoraConfig : IPeftConfig
     };
 
     /// <inheritdoc />
-    public IPeftConfig ForInference() => this with { InferenceMode = true };
-
-    /// <summary>The selection this config describes.</summary>
-    public TargetSelection Selection() => new()
+    /// <remarks>Adds <c>layers_to_transform</c> and <c>layers_pattern</c>.</remarks>
+    public override TargetSelection Selection() => base.Selection() with
     {
-        Targets = TargetModules ?? throw new InvalidDataException("target_modules is required (a list of module names, a regex, or \"all-linear\")."),
-        Exclude = ExcludeModules,
         LayersToTransform = LayersToTransform,
         LayersPattern = LayersPattern switch
         {
@@ -102,10 +85,8 @@ public sealed record LoraConfig : IPeftConfig
 
     /// <summary>Checks the settings; the message names the key.</summary>
     /// <exception cref="InvalidDataException">An unsupported or contradictory value.</exception>
-    public void Validate(string source = "LoRA config")
+    public override void Validate(string source = "LoRA config")
     {
-        if (PeftType != "LORA")
-            throw new InvalidDataException($"{source}: peft_type '{PeftType}' is not a LoRA adapter (expected LORA).");
         if (Rank <= 0)
             throw new InvalidDataException($"{source}: r must be positive, got {Rank}.");
         foreach (var (key, rank) in RankPattern ?? new Dictionary<string, int>())
@@ -115,8 +96,6 @@ public sealed record LoraConfig : IPeftConfig
             throw new InvalidDataException($"{source}: lora_dropout must be in [0, 1), got {Dropout}.");
         if (Bias != "none")
             throw new InvalidDataException($"{source}: bias '{Bias}' is not supported; supported: none.");
-        if (FanInFanOut)
-            throw new InvalidDataException($"{source}: fan_in_fan_out true (GPT-2 Conv1D layout) is not supported.");
         try
         {
             _ = Init;
@@ -128,9 +107,7 @@ public sealed record LoraConfig : IPeftConfig
         foreach (var key in (RankPattern?.Keys ?? []).Concat(AlphaPattern?.Keys ?? []))
             if (!IsRegex(key))
                 throw new InvalidDataException($"{source}: rank_pattern/alpha_pattern key '{key}' is not a valid regular expression.");
-        if (TargetModules is null)
-            throw new InvalidDataException($"{source}: target_modules is required (a list of module names, a regex, or \"all-linear\").");
-        Selection().Validate(source);
+        base.Validate(source);
     }
 
     private static bool IsRegex(string pattern)

@@ -31,7 +31,7 @@ public static class PeftAdapter
     /// <exception cref="DirectoryNotFoundException">No such folder.</exception>
     /// <exception cref="FileNotFoundException">The folder has no adapter_config.json (the message names the path).</exception>
     /// <exception cref="InvalidDataException">Bad JSON, an unsupported peft_type (the supported ones listed) or setting.</exception>
-    public static IPeftConfig ReadConfig(string folder)
+    public static PeftConfig ReadConfig(string folder)
     {
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"{folder}: adapter folder not found.");
@@ -54,7 +54,7 @@ public static class PeftAdapter
     /// <exception cref="CheckpointException">An adapter tensor the config calls for is missing from the file (its PEFT name
     /// given), a tensor's shape does not fit (named, with both shapes), or tensors for modules the model lacks.</exception>
     /// <exception cref="ArgumentException">A target module the model lacks (a different architecture).</exception>
-    public static IPeftConfig Load(nn.Module root, string folder, string adapterName = "default", ScalarType? dtype = null)
+    public static PeftConfig Load(nn.Module root, string folder, string adapterName = "default", ScalarType? dtype = null)
     {
         var config = ReadConfig(folder);
         using var checkpoint = CheckpointReader.Open(folder, Path.GetFileNameWithoutExtension(WeightsFile));
@@ -90,7 +90,7 @@ public static class PeftAdapter
     /// <param name="adapterName">Which adapter.</param>
     /// <exception cref="InvalidOperationException">No adapter of that name is attached.</exception>
     /// <exception cref="ArgumentException">A modules_to_save entry matches no module.</exception>
-    public static void Save(nn.Module root, string folder, IPeftConfig config, string adapterName = "default")
+    public static void Save(nn.Module root, string folder, PeftConfig config, string adapterName = "default")
     {
         config.Validate($"{config.PeftType} config");
         var state = root.state_dict();
@@ -106,7 +106,7 @@ public static class PeftAdapter
                     tensors[$"{PeftKeys.Prefix}{moduleName}.{key}"] = tensor;
         Directory.CreateDirectory(folder);
         SafetensorsWriter.Write(Path.Combine(folder, WeightsFile), tensors);
-        AtomicFile.WriteAllText(Path.Combine(folder, ConfigFile), HfConfigReader.Serialize<object>(config.ForInference()));
+        AtomicFile.WriteAllText(Path.Combine(folder, ConfigFile), HfConfigReader.Serialize<object>(config with { InferenceMode = true }));
     }
 
     /// <summary>Removes the adapter of that name from every projection (unmerging it first).</summary>

@@ -9,10 +9,10 @@ namespace MMAdapt.Adapters.Peft;
 /// <summary>The PEFT methods MMAdapt reads and writes, by <c>peft_type</c>: how to read the config and attach the adapter.</summary>
 internal static class PeftMethods
 {
-    internal delegate IReadOnlyDictionary<string, ProjectionAdapter> Attacher(nn.Module root, string component, IPeftConfig config,
+    internal delegate IReadOnlyDictionary<string, ProjectionAdapter> Attacher(nn.Module root, string component, PeftConfig config,
         string adapterName, ScalarType? dtype);
 
-    internal sealed record Method(string PeftType, Func<string, IPeftConfig> Read, Attacher Attach);
+    internal sealed record Method(string PeftType, Func<string, PeftConfig> Read, Attacher Attach);
 
     private static readonly Method[] All =
     [

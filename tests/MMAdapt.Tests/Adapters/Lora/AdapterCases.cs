@@ -17,7 +17,7 @@ namespace MMAdapt.Tests.Adapters.Lora;
 internal static class AdapterCases
 {
     /// <summary>Kind name → config; every kind is identity at initialisation.</summary>
-    public static IReadOnlyDictionary<string, IPeftConfig> Configs { get; } = new Dictionary<string, IPeftConfig>
+    public static IReadOnlyDictionary<string, PeftConfig> Configs { get; } = new Dictionary<string, PeftConfig>
     {
         ["lora"] = Lora(),
         ["dora"] = Lora() with { UseDora = true },
@@ -55,7 +55,7 @@ internal static class AdapterCases
     }
 
     /// <summary>Attaches a config's adapters under <paramref name="name"/>.</summary>
-    public static IReadOnlyDictionary<string, ProjectionAdapter> Attach(nn.Module model, IPeftConfig config, string name = "default", long seed = 1) =>
+    public static IReadOnlyDictionary<string, ProjectionAdapter> Attach(nn.Module model, PeftConfig config, string name = "default", long seed = 1) =>
         config switch
         {
             LoraConfig lora => LoraAttacher.Attach(model, "llm", lora, name, seed),
