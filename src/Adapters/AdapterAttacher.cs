@@ -8,6 +8,11 @@ namespace MMAdapt.Adapters;
 /// name order (so seeded initialisation does not depend on module order), add it under one name, all or nothing.</summary>
 public static class AdapterAttacher
 {
+    /// <summary>The dtype of a new adapter on a host weight: the one asked for, else float32 on a float16 or bfloat16 host
+    /// (PEFT's <c>autocast_adapter_dtype</c>: half-precision adapter weights train badly), else the host's.</summary>
+    public static ScalarType AdapterDtype(Tensor hostWeight, ScalarType? requested) =>
+        requested ?? (hostWeight.dtype is ScalarType.BFloat16 or ScalarType.Float16 ? ScalarType.Float32 : hostWeight.dtype);
+
     /// <summary>Attaches one adapter per selected projection and returns them by module name (sorted).</summary>
     /// <param name="root">The component root (for the LLM, names look like <c>model.layers.0.self_attn.q_proj</c>).</param>
     /// <param name="component">The component name, for messages.</param>

@@ -13,7 +13,7 @@ public static class LoraAttacher
     /// <param name="config">What to attach where.</param>
     /// <param name="adapterName">The adapter's name on each projection (PEFT's "default").</param>
     /// <param name="seed">Seed of the initialisation (modules are initialised in name order).</param>
-    /// <param name="dtype">Adapter dtype; null: each host weight's dtype.</param>
+    /// <param name="dtype">Adapter dtype; null: float32 on half-precision hosts, else the host weight's (see <see cref="AdapterAttacher.AdapterDtype"/>).</param>
     /// <exception cref="InvalidDataException">The config is invalid (the message names the key).</exception>
     /// <exception cref="ArgumentException">A target matches nothing, or DoRA is asked for on an embedding; nothing stays attached.</exception>
     public static IReadOnlyDictionary<string, ProjectionAdapter> Attach(nn.Module root, string component, LoraConfig config,
@@ -24,7 +24,7 @@ public static class LoraAttacher
         return AdapterAttacher.Attach(root, component, config.Selection(), adapterName, target =>
         {
             var weight = target.Host.Weight;
-            var adapterDtype = dtype ?? weight.dtype;
+            var adapterDtype = AdapterAttacher.AdapterDtype(weight, dtype);
             int rank = config.RankFor(target.Name);
             double scale = config.ScaleFor(target.Name);
             return target.Host switch

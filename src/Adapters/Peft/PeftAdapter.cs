@@ -49,7 +49,7 @@ public static class PeftAdapter
     /// <param name="root">The model the adapter was trained on (for an LLM, the causal LM whose names start with <c>model.</c>).</param>
     /// <param name="folder">The PEFT folder.</param>
     /// <param name="adapterName">The name to attach under.</param>
-    /// <param name="dtype">Adapter dtype; null: each host weight's dtype (float32 keeps merges into bf16 weights precise).</param>
+    /// <param name="dtype">Adapter dtype; null: float32 on half-precision hosts (as PEFT), else the host weight's.</param>
     /// <returns>The config read.</returns>
     /// <exception cref="CheckpointException">An adapter tensor the config calls for is missing from the file (its PEFT name
     /// given), a tensor's shape does not fit (named, with both shapes), or tensors for modules the model lacks.</exception>

@@ -84,6 +84,29 @@ public class AdapterTrainingTests
         AdapterCases.DisposeAll(baseWeights.Values);
     }
 
+    [Theory, MemberData(nameof(Kinds))]
+    public void On_a_bf16_model_adapters_are_float32_and_train_and_merge(string kind)
+    {
+        using var model = MMAdapt.Models.Llama.LlamaForCausalLM.FromPretrained(FixturePaths.Of("llama"), ScalarType.BFloat16);
+        using var ids = AdapterCases.InputIds();
+        using var before = AdapterCases.Logits(model, ids);
+        var attached = AdapterCases.Attach(model, AdapterCases.Configs[kind]);
+        // PEFT's autocast_adapter_dtype: half-precision adapter weights are upcast to float32.
+        Assert.All(attached.Values.SelectMany(a => a.parameters()), p => Assert.Equal(ScalarType.Float32, p.dtype));
+        using var identity = AdapterCases.Logits(model, ids);
+        Assert.True(AdapterCases.Same(identity, before), kind);
+
+        Trainability.FreezeAll(model);
+        Trainability.UnfreezeAdapters(model);
+        using (var optimizer = optim.AdamW(model.parameters().Where(p => p.requires_grad), lr: 1e-2, weight_decay: 0))
+            for (int i = 0; i < 2; i++)
+                AdapterCases.Step(model, ids, optimizer);
+        using var unmerged = AdapterCases.Logits(model, ids);
+        Assert.Empty(AdapterScopes.MergeAll(model));
+        using var merged = AdapterCases.Logits(model, ids);
+        TensorAssert.Close(merged, unmerged, 2e-2, $"{kind}: bf16 merged vs unmerged (one bf16 rounding of the weights)");
+    }
+
     [Fact]
     public void Repeated_training_steps_with_every_kind_attached_leak_no_tensors()
     {
