@@ -3,6 +3,7 @@ using MMAdapt.Adapters.Ia3;
 using MMAdapt.Adapters.Lora;
 using MMAdapt.Adapters.Peft;
 using MMAdapt.Adapters.Targeting;
+using MMAdapt.Adapters.Training;
 using MMAdapt.Core.Modules;
 using MMAdapt.Models.Generation;
 using MMAdapt.Models.Llama;
@@ -94,6 +95,16 @@ internal static class AdapterCases
         optimizer.zero_grad();
         NextTokenLoss(model, ids).backward();
         optimizer.step();
+    }
+
+    /// <summary>Freezes the model but its adapters and takes <paramref name="steps"/> AdamW steps (lr 1e-2, no weight decay).</summary>
+    public static void TrainAdapters(LlamaForCausalLM model, Tensor ids, int steps)
+    {
+        Trainability.FreezeAll(model);
+        Trainability.UnfreezeAdapters(model);
+        using var optimizer = optim.AdamW(model.parameters().Where(p => p.requires_grad), lr: 1e-2, weight_decay: 0);
+        for (int i = 0; i < steps; i++)
+            Step(model, ids, optimizer);
     }
 
     /// <summary>Detached copies of the named parameters (the caller disposes them).</summary>

@@ -61,11 +61,7 @@ public class AdapterTrainingTests
         using var plain = AdapterCases.Logits(model, ids);
         var baseWeights = AdapterCases.Snapshot(model, name => true);
         AdapterCases.Attach(model, AdapterCases.Configs[kind]);
-        Trainability.FreezeAll(model);
-        Trainability.UnfreezeAdapters(model);
-        using (var optimizer = optim.AdamW(model.parameters().Where(p => p.requires_grad), lr: 1e-2, weight_decay: 0))
-            for (int i = 0; i < 3; i++)
-                AdapterCases.Step(model, ids, optimizer);
+        AdapterCases.TrainAdapters(model, ids, steps: 3);
         using var unmerged = AdapterCases.Logits(model, ids);
         Assert.True(TensorAssert.RelativeError(unmerged, plain) > 1e-4, $"{kind}: training changed nothing");
 
@@ -96,11 +92,7 @@ public class AdapterTrainingTests
         using var identity = AdapterCases.Logits(model, ids);
         Assert.True(AdapterCases.Same(identity, before), kind);
 
-        Trainability.FreezeAll(model);
-        Trainability.UnfreezeAdapters(model);
-        using (var optimizer = optim.AdamW(model.parameters().Where(p => p.requires_grad), lr: 1e-2, weight_decay: 0))
-            for (int i = 0; i < 2; i++)
-                AdapterCases.Step(model, ids, optimizer);
+        AdapterCases.TrainAdapters(model, ids, steps: 2);
         using var unmerged = AdapterCases.Logits(model, ids);
         Assert.Empty(AdapterScopes.MergeAll(model));
         using var merged = AdapterCases.Logits(model, ids);
