@@ -9,82 +9,67 @@ public static class AdapterScopes
     /// <summary>
     /// Until disposed, every adaptable projection under <paramref name="root"/> runs without its adapters (PEFT's
     /// <c>disable_adapter()</c> context). Merged adapters are unmerged for the scope and merged back after it.
+    /// Scopes nest: an inner scope's end leaves the outer one in force.
     /// </summary>
     public static IDisposable Disable(nn.Module root) => new DisabledScope(Projections(root).ToList());
 
-    /// <summary>Folds every mergeable adapter into its base weight; returns the names that could not be merged.</summary>
+    /// <summary>
+    /// Folds every mergeable adapter into its base weight and returns the adapters that were left unmerged, each as
+    /// <c>"&lt;module&gt;.&lt;adapter&gt; (&lt;type&gt;): &lt;why&gt;"</c>. Two kinds stay unmerged: adapters whose effect is
+    /// not a change of weights (a router's mixture, a gate), and adapters on a weight that another projection shares
+    /// (tied embeddings and LM head), since folding them in would change both layers.
+    /// </summary>
     public static IReadOnlyList<string> MergeAll(nn.Module root)
     {
+        var projections = Projections(root).ToList();
         var skipped = new List<string>();
-        foreach (var (name, host, set) in Projections(root))
-            foreach (var (adapterName, adapter) in set.Items)
+        foreach (var (name, host, _) in projections)
+            foreach (var (adapterName, adapter) in host.Adapters.Items)
             {
+                var label = $"{name}.{adapterName} ({adapter.GetName()})";
                 if (!adapter.CanMerge)
-                {
-                    skipped.Add($"{name}.{adapterName} ({adapter.GetName()})");
-                    continue;
-                }
-                set.Merge(adapterName, host.Weight);
+                    skipped.Add($"{label}: its effect is not a change of the layer's weights, so it cannot be folded in");
+                else if (projections.FirstOrDefault(p => p.Host != host && ReferenceEquals(p.Host.Weight, host.Weight)).Name is { } twin)
+                    skipped.Add($"{label}: its weight is shared with '{twin}' (tied weights), so folding it in would change that layer too");
+                else
+                    host.Adapters.Merge(adapterName, host.Weight);
             }
         return skipped;
     }
 
-    /// <summary>Every adaptable projection with its adapter set.</summary>
+    /// <summary>Every adaptable projection (linear or embedding) under <paramref name="root"/>, by full name.</summary>
     public static IEnumerable<(string Name, IAdapterHost Host, AdapterSet Adapters)> Projections(nn.Module root)
     {
         foreach (var (name, module) in root.named_modules())
-        {
-            if (module is AdaptableLinear linear)
-                yield return (name, linear, linear.Adapters);
-            else if (module is AdaptableEmbedding embedding)
-                yield return (name, embedding, embedding.Adapters);
-        }
+            if (module is IAdapterHost host)
+                yield return (name, host, host.Adapters);
     }
 
     private sealed class DisabledScope : IDisposable
     {
-        private readonly List<(string Name, IAdapterHost Host, AdapterSet Adapters)> projections;
-        private readonly List<(AdapterSet Set, IAdapterHost Host, string Adapter)> unmerged = [];
-        private readonly List<(IAdapterHost Host, bool Enabled)> previous = [];
+        private readonly List<(IAdapterHost Host, bool Enabled, List<string> Merged)> previous = [];
 
         public DisabledScope(List<(string Name, IAdapterHost Host, AdapterSet Adapters)> projections)
         {
-            this.projections = projections;
-            foreach (var (_, host, set) in projections)
+            foreach (var (_, host, _) in projections)
             {
-                foreach (var name in set.Merged.ToList())
-                {
-                    set.Unmerge(name, host.Weight);
-                    unmerged.Add((set, host, name));
-                }
-                previous.Add((host, SetEnabled(host, false)));
+                var merged = host.Adapters.Merged.ToList();
+                for (int i = merged.Count - 1; i >= 0; i--)
+                    host.Adapters.Unmerge(merged[i], host.Weight);     // newest first: merges need not commute
+                previous.Add((host, host.AdaptersEnabled, merged));
+                host.AdaptersEnabled = false;
             }
         }
 
         public void Dispose()
         {
-            foreach (var (host, enabled) in previous)
-                SetEnabled(host, enabled);
-            foreach (var (set, host, name) in unmerged)
-                set.Merge(name, host.Weight);
-            projections.Clear();
-        }
-
-        private static bool SetEnabled(IAdapterHost host, bool value)
-        {
-            switch (host)
+            foreach (var (host, enabled, merged) in previous)
             {
-                case AdaptableLinear l:
-                    var was = l.AdaptersEnabled;
-                    l.AdaptersEnabled = value;
-                    return was;
-                case AdaptableEmbedding e:
-                    var before = e.AdaptersEnabled;
-                    e.AdaptersEnabled = value;
-                    return before;
-                default:
-                    return true;
+                host.AdaptersEnabled = enabled;
+                foreach (var name in merged)
+                    host.Adapters.Merge(name, host.Weight);            // again in their order
             }
+            previous.Clear();
         }
     }
 }

@@ -36,6 +36,7 @@ public static class MmadaptCli
             root.Subcommands.Add(InspectCommand.Create(output));
             root.Subcommands.Add(GenerateCommand.Create(output));
             root.Subcommands.Add(EncodeCommand.Create(output));
+            root.Subcommands.Add(MergeCommand.Create(output));
             root.Subcommands.Add(PretrainTinyLmCommand.Create(output));
 
             var parse = root.Parse(args);

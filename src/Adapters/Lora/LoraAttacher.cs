@@ -1,4 +1,3 @@
-using MMAdapt.Adapters.Targeting;
 using MMAdapt.Core.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -14,40 +13,30 @@ public static class LoraAttacher
     /// <param name="config">What to attach where.</param>
     /// <param name="adapterName">The adapter's name on each projection (PEFT's "default").</param>
     /// <param name="seed">Seed of the initialisation (modules are initialised in name order).</param>
-    /// <param name="dtype">Adapter dtype; null: each host weight's dtype.</param>
+    /// <param name="dtype">Adapter dtype; null: float32 on half-precision hosts, else the host weight's (see <see cref="AdapterAttacher.AdapterDtype"/>).</param>
+    /// <exception cref="InvalidDataException">The config is invalid (the message names the key).</exception>
+    /// <exception cref="ArgumentException">A target matches nothing, or DoRA is asked for on an embedding; nothing stays attached.</exception>
     public static IReadOnlyDictionary<string, ProjectionAdapter> Attach(nn.Module root, string component, LoraConfig config,
         string adapterName = "default", long seed = 0, ScalarType? dtype = null)
     {
         config.Validate(component);
-        var targets = TargetResolver.Resolve(root, component, config.Selection()).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
         using var generator = new Generator((ulong)seed);
-        var attached = new SortedDictionary<string, ProjectionAdapter>(StringComparer.Ordinal);
-        foreach (var target in targets)
+        return AdapterAttacher.Attach(root, component, config.Selection(), adapterName, target =>
         {
             var weight = target.Host.Weight;
-            var adapterDtype = dtype ?? weight.dtype;
+            var adapterDtype = AdapterAttacher.AdapterDtype(weight, dtype);
             int rank = config.RankFor(target.Name);
             double scale = config.ScaleFor(target.Name);
-            ProjectionAdapter adapter = target.Host switch
+            return target.Host switch
             {
                 AdaptableEmbedding e => config.UseDora
                     ? throw new ArgumentException($"{component}: DoRA on the embedding '{target.Name}' is not supported; exclude it or disable use_dora.")
                     : new LoraEmbedding(e.VocabularySize, e.HiddenSize, rank, scale, config.Init, adapterDtype, weight.device, generator),
                 AdaptableLinear l => new LoraLinear(l.InFeatures, l.OutFeatures, rank, scale, config.Dropout, config.UseDora, config.Init,
                     adapterDtype, weight.device, generator),
-                _ => throw new ArgumentException($"{component}: '{target.Name}' is not an adaptable projection."),
+                _ => throw new ArgumentException($"{component}: '{target.Name}' ({target.Host.GetType().Name}) is not supported by LoRA; " +
+                                                 "supported: AdaptableLinear, AdaptableEmbedding."),
             };
-            Adapters(target.Host).Add(adapterName, adapter);
-            attached[target.Name] = adapter;
-        }
-        return attached;
+        });
     }
-
-    /// <summary>The adapter set of a host projection.</summary>
-    public static AdapterSet Adapters(IAdapterHost host) => host switch
-    {
-        AdaptableLinear l => l.Adapters,
-        AdaptableEmbedding e => e.Adapters,
-        _ => throw new ArgumentException($"{host.GetType().Name} has no adapter set."),
-    };
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using MMAdapt.Adapters.Peft;
 using MMAdapt.Adapters.Targeting;
 
 namespace MMAdapt.Adapters.Lora;
@@ -16,24 +17,17 @@ namespace MMAdapt.Adapters.Lora;
 /// magnitude. Per-module ranks and alphas come from <c>rank_pattern</c> / <c>alpha_pattern</c> (regex keys
 /// matched against the end of the module name, as PEFT does).
 /// </remarks>
-public sealed record LoraConfig
+public sealed record LoraConfig : PeftConfig
 {
-    /// <summary><c>peft_type</c>: always LORA.</summary>
-    [JsonPropertyName("peft_type")] public string PeftType { get; init; } = "LORA";
-    /// <summary><c>task_type</c> (informational; CAUSAL_LM for language models).</summary>
-    [JsonPropertyName("task_type")] public string? TaskType { get; init; } = "CAUSAL_LM";
-    /// <summary><c>base_model_name_or_path</c> (informational).</summary>
-    [JsonPropertyName("base_model_name_or_path")] public string? BaseModelNameOrPath { get; init; }
+    /// <summary>An empty LoRA config (PEFT's defaults: r 8, alpha 8, no dropout); set target_modules.</summary>
+    public LoraConfig() : base("LORA") { }
+
     /// <summary><c>r</c>: rank.</summary>
     [JsonPropertyName("r")] public int Rank { get; init; } = 8;
     /// <summary><c>lora_alpha</c>.</summary>
     [JsonPropertyName("lora_alpha")] public double Alpha { get; init; } = 8;
     /// <summary><c>lora_dropout</c>: dropout on the adapter's input, in training.</summary>
     [JsonPropertyName("lora_dropout")] public double Dropout { get; init; }
-    /// <summary><c>target_modules</c>.</summary>
-    [JsonPropertyName("target_modules")] public ModuleSelector? TargetModules { get; init; }
-    /// <summary><c>exclude_modules</c>.</summary>
-    [JsonPropertyName("exclude_modules")] public ModuleSelector? ExcludeModules { get; init; }
     /// <summary><c>layers_to_transform</c>.</summary>
     [JsonPropertyName("layers_to_transform"), JsonConverter(typeof(IntListConverter))] public IReadOnlyList<int>? LayersToTransform { get; init; }
     /// <summary><c>layers_pattern</c>: one name or a list.</summary>
@@ -42,8 +36,6 @@ public sealed record LoraConfig
     [JsonPropertyName("rank_pattern")] public IReadOnlyDictionary<string, int>? RankPattern { get; init; }
     /// <summary><c>alpha_pattern</c>: regex key → alpha.</summary>
     [JsonPropertyName("alpha_pattern")] public IReadOnlyDictionary<string, double>? AlphaPattern { get; init; }
-    /// <summary><c>modules_to_save</c>: modules trained in full beside the adapter.</summary>
-    [JsonPropertyName("modules_to_save")] public IReadOnlyList<string>? ModulesToSave { get; init; }
     /// <summary><c>use_rslora</c>: scale by alpha / sqrt(r).</summary>
     [JsonPropertyName("use_rslora")] public bool UseRsLora { get; init; }
     /// <summary><c>use_dora</c>: weight-decomposed LoRA.</summary>
@@ -52,10 +44,6 @@ public sealed record LoraConfig
     [JsonPropertyName("init_lora_weights")] public JsonElement? InitLoraWeights { get; init; }
     /// <summary><c>bias</c>: only "none" is supported.</summary>
     [JsonPropertyName("bias")] public string Bias { get; init; } = "none";
-    /// <summary><c>fan_in_fan_out</c>: only false (HF Linear layout) is supported.</summary>
-    [JsonPropertyName("fan_in_fan_out")] public bool FanInFanOut { get; init; }
-    /// <summary><c>inference_mode</c>.</summary>
-    [JsonPropertyName("inference_mode")] public bool InferenceMode { get; init; }
 
     /// <summary>How A is initialised.</summary>
     [JsonIgnore]
@@ -68,11 +56,10 @@ public sealed record LoraConfig
         var e => throw new InvalidDataException($"init_lora_weights {e.Value.GetRawText()} is not supported; supported: true, false, \"gaussian\"."),
     };
 
-    /// <summary>The selection this config describes.</summary>
-    public TargetSelection Selection() => new()
+    /// <inheritdoc />
+    /// <remarks>Adds <c>layers_to_transform</c> and <c>layers_pattern</c>.</remarks>
+    public override TargetSelection Selection() => base.Selection() with
     {
-        Targets = TargetModules ?? throw new InvalidDataException("target_modules is required (a list of module names, a regex, or \"all-linear\")."),
-        Exclude = ExcludeModules,
         LayersToTransform = LayersToTransform,
         LayersPattern = LayersPattern switch
         {
@@ -98,10 +85,8 @@ public sealed record LoraConfig
 
     /// <summary>Checks the settings; the message names the key.</summary>
     /// <exception cref="InvalidDataException">An unsupported or contradictory value.</exception>
-    public void Validate(string source = "LoRA config")
+    public override void Validate(string source = "LoRA config")
     {
-        if (PeftType != "LORA")
-            throw new InvalidDataException($"{source}: peft_type '{PeftType}' is not a LoRA adapter (expected LORA).");
         if (Rank <= 0)
             throw new InvalidDataException($"{source}: r must be positive, got {Rank}.");
         foreach (var (key, rank) in RankPattern ?? new Dictionary<string, int>())
@@ -111,10 +96,31 @@ public sealed record LoraConfig
             throw new InvalidDataException($"{source}: lora_dropout must be in [0, 1), got {Dropout}.");
         if (Bias != "none")
             throw new InvalidDataException($"{source}: bias '{Bias}' is not supported; supported: none.");
-        if (FanInFanOut)
-            throw new InvalidDataException($"{source}: fan_in_fan_out true (GPT-2 Conv1D layout) is not supported.");
-        _ = Init;
-        _ = Selection();
+        try
+        {
+            _ = Init;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{source}: {e.Message}", e);
+        }
+        foreach (var key in (RankPattern?.Keys ?? []).Concat(AlphaPattern?.Keys ?? []))
+            if (!IsRegex(key))
+                throw new InvalidDataException($"{source}: rank_pattern/alpha_pattern key '{key}' is not a valid regular expression.");
+        base.Validate(source);
+    }
+
+    private static bool IsRegex(string pattern)
+    {
+        try
+        {
+            _ = new Regex(pattern);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static T? PatternValue<T>(IReadOnlyDictionary<string, T>? patterns, string name) where T : struct
@@ -122,7 +128,7 @@ public sealed record LoraConfig
         if (patterns is null)
             return null;
         foreach (var (key, value) in patterns)
-            if (Regex.IsMatch(name, $"^(.*\\.)?{key}$"))
+            if (Regex.IsMatch(name, $"^(.*\\.)?(?:{key})$"))   // PEFT: re.match(rf"(.*\.)?({key})$", name)
                 return value;
         return null;
     }

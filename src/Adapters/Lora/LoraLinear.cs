@@ -18,6 +18,7 @@ public sealed class LoraLinear : ProjectionAdapter
     private readonly Parameter? lora_magnitude_vector;
 #pragma warning restore IDE1006
     private readonly Dropout? dropout;
+    private Tensor? mergedNorm;   // DoRA, while merged: the row norms the merge divided by
 
     /// <summary>Creates the adapter.</summary>
     /// <param name="inFeatures">Input width of the host.</param>
@@ -127,6 +128,50 @@ public sealed class LoraLinear : ProjectionAdapter
         var adapted = weight.to(lora.dtype) + lora;
         var scaled = (lora_magnitude_vector / adapted.norm(1, keepdim: true).squeeze(1)).unsqueeze(1) * adapted;
         return (scaled - weight.to(lora.dtype)).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>DoRA replaces each row: <c>W ← m / ‖W + s·BA‖ ⊙ (W + s·BA)</c>, keeping the norm to undo it (as PEFT does).</remarks>
+    protected override void MergeInto(Tensor weight)
+    {
+        if (lora_magnitude_vector is null)
+        {
+            base.MergeInto(weight);
+            return;
+        }
+        using var scope = NewDisposeScope();
+        var adapted = weight + B.matmul(A) * Scale;                                        // [out, in], the wider dtype
+        var norm = adapted.norm(1);                                                        // [out]
+        weight.copy_((lora_magnitude_vector / norm).unsqueeze(1) * adapted);
+        mergedNorm?.Dispose();
+        mergedNorm = norm.DetachFromDisposeScope();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>DoRA: <c>W = W' / (m / ‖W + s·BA‖) − s·BA</c> with the norm kept at merge time.</remarks>
+    protected override void UnmergeFrom(Tensor weight)
+    {
+        if (lora_magnitude_vector is null)
+        {
+            base.UnmergeFrom(weight);
+            return;
+        }
+        var norm = mergedNorm ?? throw new InvalidOperationException("DoRA adapter is not merged; nothing to unmerge.");
+        using (var scope = NewDisposeScope())
+            weight.copy_(weight / (lora_magnitude_vector / norm).unsqueeze(1) - B.matmul(A) * Scale);
+        norm.Dispose();
+        mergedNorm = null;
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            mergedNorm?.Dispose();
+            mergedNorm = null;
+        }
+        base.Dispose(disposing);
     }
 
     // ‖W + s·BA‖ over the input dimension: [out]

@@ -66,6 +66,26 @@ public static class TargetResolver
         return chosen;
     }
 
+    /// <summary>The modules each entry names, as PEFT's <c>modules_to_save</c> does: the module whose full name equals the
+    /// entry or ends with <c>.entry</c>.</summary>
+    /// <param name="root">The component's root module.</param>
+    /// <param name="component">The component's name, for messages.</param>
+    /// <param name="names">The entries.</param>
+    /// <exception cref="ArgumentException">An entry matches no module; the message names it.</exception>
+    public static IReadOnlyList<(string Name, nn.Module Module)> ModulesNamed(nn.Module root, string component, IEnumerable<string> names)
+    {
+        var modules = root.named_modules().ToList();
+        var found = new List<(string, nn.Module)>();
+        foreach (var wanted in names)
+        {
+            var matches = modules.Where(m => m.name == wanted || m.name.EndsWith("." + wanted, StringComparison.Ordinal)).ToList();
+            if (matches.Count == 0)
+                throw new ArgumentException($"{component}: modules_to_save entry '{wanted}' matches no module.");
+            found.AddRange(matches.Select(m => (m.name, m.module)));
+        }
+        return found;
+    }
+
     /// <summary>True for a component's output layer, which all-linear leaves out (PEFT does the same).</summary>
     public static bool IsOutputLayer(string name) =>
         name is "lm_head" or "classifier.dense" or "score" || name.EndsWith(".lm_head", StringComparison.Ordinal);

@@ -18,4 +18,20 @@ public sealed record TargetSelection
 
     /// <summary>The name of the layer list in module names (null: PEFT's defaults layers, h, block, blocks, layer).</summary>
     public IReadOnlyList<string>? LayersPattern { get; init; }
+
+    /// <summary>Refuses the combinations PEFT's configs refuse: <c>layers_to_transform</c> or <c>layers_pattern</c>
+    /// with a regex (or <c>all-linear</c>) <c>target_modules</c>, and <c>layers_pattern</c> without
+    /// <c>layers_to_transform</c>.</summary>
+    /// <param name="source">What the selection came from (a file), for messages.</param>
+    /// <exception cref="InvalidDataException">A combination PEFT refuses; the message names the keys.</exception>
+    public void Validate(string source)
+    {
+        if (Targets.Pattern is { } pattern && LayersToTransform is not null)
+            throw new InvalidDataException($"{source}: layers_to_transform cannot be used when target_modules is a string ('{pattern}'); " +
+                                           "give target_modules as a list of names, or put the layer indices into the regex.");
+        if (Targets.Pattern is { } regex && LayersPattern is not null)
+            throw new InvalidDataException($"{source}: layers_pattern cannot be used when target_modules is a string ('{regex}').");
+        if (LayersPattern is { Count: > 0 } && LayersToTransform is null)
+            throw new InvalidDataException($"{source}: layers_pattern is set but layers_to_transform is not; give both or neither.");
+    }
 }

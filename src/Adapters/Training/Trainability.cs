@@ -1,3 +1,4 @@
+using MMAdapt.Adapters.Targeting;
 using MMAdapt.Core.Modules;
 using static TorchSharp.torch;
 
@@ -34,16 +35,9 @@ public static class Trainability
     /// <exception cref="ArgumentException">A name matches no module; the message names it.</exception>
     public static void UnfreezeModules(nn.Module root, string component, IEnumerable<string> moduleNames)
     {
-        var modules = root.named_modules().ToList();
-        foreach (var wanted in moduleNames)
-        {
-            var matches = modules.Where(m => m.name == wanted || m.name.EndsWith("." + wanted, StringComparison.Ordinal)).ToList();
-            if (matches.Count == 0)
-                throw new ArgumentException($"{component}: modules_to_save entry '{wanted}' matches no module.");
-            foreach (var (_, module) in matches)
-                foreach (var p in module.parameters())
-                    p.requires_grad = true;
-        }
+        foreach (var (_, module) in TargetResolver.ModulesNamed(root, component, moduleNames))
+            foreach (var p in module.parameters())
+                p.requires_grad = true;
     }
 
     /// <summary>True for the parameters of attached adapters: projection adapters (<c>….adapters.&lt;name&gt;.…</c>) and

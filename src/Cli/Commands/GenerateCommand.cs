@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using MMAdapt.Adapters.Peft;
 using MMAdapt.Core.Devices;
 using MMAdapt.Models;
 using MMAdapt.Models.Chat;
@@ -8,7 +9,7 @@ using MMAdapt.Models.Generation;
 namespace MMAdapt.Cli.Commands;
 
 /// <summary>
-/// <c>mmadapt generate --model DIR (--prompt TEXT [--chat-template NAME] | --input-ids 1,2,3)
+/// <c>mmadapt generate --model DIR [--adapter DIR] (--prompt TEXT [--chat-template NAME] | --input-ids 1,2,3)
 /// [--max-new-tokens N] [--greedy | --temperature T --top-p P --seed S] [--dtype fp32|bf16] [--device auto|cpu|cuda]</c>.
 /// </summary>
 internal static class GenerateCommand
@@ -16,6 +17,7 @@ internal static class GenerateCommand
     public static Command Create(TextWriter output)
     {
         var model = new Option<string>("--model", "-m") { Description = "Checkpoint folder (config.json, safetensors, tokenizer).", Required = true };
+        var adapter = new Option<string?>("--adapter") { Description = "PEFT adapter folder (adapter_config.json + adapter_model.safetensors: LoRA, DoRA, IA3) applied to the model." };
         var prompt = new Option<string?>("--prompt", "-p") { Description = "Text prompt (tokenised, chat template applied when the model has one)." };
         var template = new Option<string?>("--chat-template") { Description = $"Chat template: {string.Join(", ", ChatTemplate.Names)}, or none for plain completion." };
         var inputIds = new Option<string?>("--input-ids") { Description = "Comma-separated token ids fed as they are (no BOS, no template); prints the generated ids." };
@@ -28,7 +30,7 @@ internal static class GenerateCommand
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var command = new Command("generate", "Generate text (or token ids) from a checkpoint folder.")
         {
-            model, prompt, template, inputIds, maxNewTokens, greedy, temperature, topP, seed, dtype, device,
+            model, adapter, prompt, template, inputIds, maxNewTokens, greedy, temperature, topP, seed, dtype, device,
         };
         command.SetAction(parse =>
         {
@@ -56,6 +58,8 @@ internal static class GenerateCommand
             var resolvedDevice = DeviceChoice.ResolveDevice(parse.GetValue(device));
 
             using var lm = LanguageModel.Load(parse.GetValue(model)!, resolvedDtype, resolvedDevice);
+            if (parse.GetValue(adapter) is { } adapterFolder)
+                PeftAdapter.Load(lm.Decoder, adapterFolder);
             if (parsedIds is not null)
             {
                 foreach (var id in parsedIds)

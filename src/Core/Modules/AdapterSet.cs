@@ -10,7 +10,7 @@ namespace MMAdapt.Core.Modules;
 public sealed class AdapterSet : nn.Module
 {
     private readonly List<(string Name, ProjectionAdapter Adapter)> items = [];
-    private readonly HashSet<string> merged = [];
+    private readonly List<string> merged = [];      // in merge order
 
     private readonly HostReference host = new();
 
@@ -57,8 +57,8 @@ public sealed class AdapterSet : nn.Module
         return adapter;
     }
 
-    /// <summary>Names of the adapters currently folded into the base weight.</summary>
-    public IReadOnlyCollection<string> Merged => merged;
+    /// <summary>Names of the adapters currently folded into the base weight, in the order they were merged.</summary>
+    public IReadOnlyList<string> Merged => merged;
 
     /// <summary>Runs every unmerged adapter over <paramref name="output"/> in attachment order.</summary>
     public Tensor Apply(Tensor input, Tensor output, ForwardContext? context)
@@ -76,21 +76,33 @@ public sealed class AdapterSet : nn.Module
         var adapter = this[name];
         if (!adapter.CanMerge)
             throw new NotSupportedException($"Adapter '{name}' ({adapter.GetName()}) cannot be merged.");
-        if (!merged.Add(name))
+        if (merged.Contains(name))
             return;
         using var _ = no_grad();
-        using var delta = adapter.DeltaWeight();
-        weight.add_(delta.to(weight.dtype));
+        adapter.MergeInto(weight);
+        merged.Add(name);
     }
 
-    /// <summary>Subtracts a merged adapter's delta from <paramref name="weight"/> again (exact up to rounding).</summary>
+    /// <summary>Takes a merged adapter out of <paramref name="weight"/> again (exact up to rounding; no-op when not merged).</summary>
+    /// <remarks>Merges need not commute (DoRA rescales rows, IA3 multiplies), so adapters merged after this one are
+    /// unmerged first, newest first, and merged again afterwards in their order.</remarks>
     public void Unmerge(string name, Tensor weight)
     {
-        if (!merged.Remove(name))
+        int at = merged.IndexOf(name);
+        if (at < 0)
             return;
         using var _ = no_grad();
-        using var delta = this[name].DeltaWeight();
-        weight.sub_(delta.to(weight.dtype));
+        var later = merged.Skip(at + 1).ToList();
+        for (int i = merged.Count - 1; i >= at; i--)
+        {
+            this[merged[i]].UnmergeFrom(weight);
+            merged.RemoveAt(i);
+        }
+        foreach (var again in later)
+        {
+            this[again].MergeInto(weight);
+            merged.Add(again);
+        }
     }
 
     private string Describe() => items.Count == 0 ? "none" : string.Join(", ", items.Select(i => i.Name));

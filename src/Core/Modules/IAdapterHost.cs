@@ -14,4 +14,10 @@ public interface IAdapterHost
 
     /// <summary>True for an embedding table (input = token ids), false for a linear projection.</summary>
     bool IsEmbedding { get; }
+
+    /// <summary>The adapters attached to this layer.</summary>
+    AdapterSet Adapters { get; }
+
+    /// <summary>When false, the layer runs without its unmerged adapters.</summary>
+    bool AdaptersEnabled { get; set; }
 }

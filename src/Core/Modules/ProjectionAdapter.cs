@@ -40,11 +40,33 @@ public abstract class ProjectionAdapter : nn.Module
     /// <param name="context">The forward context (modalities, routing keys, aux sink), or null.</param>
     public abstract Tensor Apply(Tensor input, Tensor baseOutput, ForwardContext? context);
 
-    /// <summary>True when <see cref="DeltaWeight"/> gives this adapter's whole effect, so it can be merged.</summary>
+    /// <summary>True when the adapter's whole effect can be folded into the host's weights (see <see cref="MergeInto"/>).</summary>
     public virtual bool CanMerge => false;
 
-    /// <summary>The weight change <c>[out, in]</c> (embedding: <c>[vocab, hidden]</c>) merging folds in.</summary>
+    /// <summary>The weight change <c>[out, in]</c> (embedding: <c>[vocab, hidden]</c>) merging folds in, computed
+    /// from the unmerged base weight.</summary>
     /// <exception cref="NotSupportedException">The adapter cannot be merged.</exception>
     public virtual Tensor DeltaWeight() =>
         throw new NotSupportedException($"{GetName()} cannot be merged into the base weight.");
+
+    /// <summary>
+    /// Folds this adapter into the host's <paramref name="weight"/> (called by <see cref="AdapterSet.Merge"/> under
+    /// <c>no_grad</c>). The default adds <see cref="DeltaWeight"/>, summed in the wider of the two dtypes and rounded
+    /// once into the weight. Adapters whose merge is not an addition (DoRA rescales rows, IA3 multiplies) override
+    /// this and <see cref="UnmergeFrom"/>, since <see cref="DeltaWeight"/> read from an already merged weight is wrong.
+    /// </summary>
+    protected internal virtual void MergeInto(Tensor weight)
+    {
+        using var delta = DeltaWeight();
+        using var sum = weight + delta;
+        weight.copy_(sum);
+    }
+
+    /// <summary>Undoes <see cref="MergeInto"/> on the merged <paramref name="weight"/> (exact up to rounding).</summary>
+    protected internal virtual void UnmergeFrom(Tensor weight)
+    {
+        using var delta = DeltaWeight();
+        using var difference = weight - delta;
+        weight.copy_(difference);
+    }
 }

@@ -19,7 +19,7 @@ public class PeftLoraTests
     public void Fixture_peft_lora_reproduces_the_reference_logits_and_greedy_ids(string family)
     {
         using var model = LlamaForCausalLM.FromPretrained(FixturePaths.Of(family));
-        var config = PeftAdapter.Load(model, FixturePaths.Of(family, "peft_lora"));
+        var config = Assert.IsType<LoraConfig>(PeftAdapter.Load(model, FixturePaths.Of(family, "peft_lora")));
         Assert.Equal(4, config.Rank);
         using var ids = FixturePaths.Expected(family, "input_ids");
         using var expected = FixturePaths.Expected(family, "logits_with_peft_lora");
@@ -68,7 +68,7 @@ public class PeftLoraTests
     {
         using var temp = new TempFolder();
         using var model = LlamaForCausalLM.FromPretrained(FixturePaths.Of("llama"));
-        var config = PeftAdapter.Load(model, FixturePaths.Of("llama", "peft_lora"));
+        var config = Assert.IsType<LoraConfig>(PeftAdapter.Load(model, FixturePaths.Of("llama", "peft_lora")));
         PeftAdapter.Save(model, temp.Path, config);
         using var original = SafetensorsFile.Open(FixturePaths.Of("llama", "peft_lora", "adapter_model.safetensors"));
         using var written = SafetensorsFile.Open(temp.File("adapter_model.safetensors"));
@@ -79,7 +79,7 @@ public class PeftLoraTests
             using var b = written.Read(info.Name);
             Assert.True(a.eq(b).all().item<bool>(), info.Name);
         }
-        var reread = PeftAdapter.ReadConfig(temp.Path);
+        var reread = Assert.IsType<LoraConfig>(PeftAdapter.ReadConfig(temp.Path));
         Assert.Equal((config.Rank, config.Alpha, config.Dropout, config.UseDora, config.UseRsLora, config.Init),
                      (reread.Rank, reread.Alpha, reread.Dropout, reread.UseDora, reread.UseRsLora, reread.Init));
         Assert.Equal(["q_proj", "v_proj"], reread.TargetModules!.Names!);

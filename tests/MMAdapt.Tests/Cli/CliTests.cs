@@ -9,13 +9,7 @@ namespace MMAdapt.Tests.Cli;
 [Collection(nameof(MMAdapt.Tests.Models.LogSinkCollection))]
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = MmadaptCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     private static string ReferenceGreedyIds(string family, out string promptIds)
     {
