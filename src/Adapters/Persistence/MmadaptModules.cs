@@ -114,7 +114,7 @@ public static class MmadaptModules
     private static void Attach(AdapterPlacement placement, string name, nn.Module adapter)
     {
         if (placement.Host is not null)
-            LoraAttacher.Adapters(placement.Host).Add(name, (ProjectionAdapter)adapter);
+            placement.Host.Adapters.Add(name, (ProjectionAdapter)adapter);
         else
             placement.Site!.Add(name, (SublayerAdapter)adapter);
     }
@@ -124,7 +124,7 @@ public static class MmadaptModules
         foreach (var (path, module) in root.named_modules())
         {
             if (module is IAdapterHost host)
-                foreach (var (name, adapter) in LoraAttacher.Adapters(host).Items)
+                foreach (var (name, adapter) in host.Adapters.Items)
                     yield return (path, "projection", name, adapter);
             else if (module is SublayerAdapterSite site)
                 foreach (var (name, adapter) in site.Items)
