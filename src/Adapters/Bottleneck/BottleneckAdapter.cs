@@ -1,3 +1,5 @@
+using MMAdapt.Adapters.Common;
+using MMAdapt.Adapters.Sublayers;
 using MMAdapt.Core.Modules;
 using TorchSharp;
 using TorchSharp.Modules;

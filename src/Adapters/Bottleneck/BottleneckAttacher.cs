@@ -1,3 +1,4 @@
+using MMAdapt.Adapters.Sublayers;
 using static TorchSharp.torch;
 
 namespace MMAdapt.Adapters.Bottleneck;

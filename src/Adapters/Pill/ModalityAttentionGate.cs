@@ -1,4 +1,4 @@
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
 using MMAdapt.Core.Modules;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
+using MMAdapt.Adapters.Sublayers;
 using MMAdapt.Core.Modules;
 
 namespace MMAdapt.Adapters.Pill;
@@ -38,6 +39,6 @@ public sealed record MomaeOptions
             throw new InvalidDataException($"{source}: bottleneck must be positive, got {Bottleneck}.");
         _ = ModalityKinds(source);
         _ = AdapterActivations.Parse(GateActivation, source);
-        _ = AdapterPlacements.ParseSublayers(Sublayers, source);
+        _ = SublayerPlacements.ParseSublayers(Sublayers, source);
     }
 }

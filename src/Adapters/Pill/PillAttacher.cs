@@ -1,4 +1,5 @@
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
+using MMAdapt.Adapters.Sublayers;
 using MMAdapt.Adapters.Targeting;
 using MMAdapt.Core.Modules;
 using static TorchSharp.torch;
@@ -26,7 +27,7 @@ public static class PillAttacher
         options.Validate(component);
         var modalities = options.ModalityKinds(component);
         var activation = AdapterActivations.Parse(options.GateActivation, component);
-        var kinds = AdapterPlacements.ParseSublayers(options.Sublayers, component);
+        var kinds = SublayerPlacements.ParseSublayers(options.Sublayers, component);
         return SublayerSites.Attach(root, component, kinds, options.Layers, name, seed, (t, generator) =>
             new ModalityAdapterExperts(t.Hidden, options.Bottleneck, modalities, activation, t.Dtype, t.Device, generator));
     }

@@ -1,4 +1,5 @@
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
+using MMAdapt.Adapters.Sublayers;
 using static TorchSharp.torch;
 
 namespace MMAdapt.Adapters.SoftMoa;
@@ -22,7 +23,7 @@ public static class MoaAttacher
         options.Validate(component);
         var mixing = options.MixingKind(component);
         var activation = AdapterActivations.Parse(options.Activation, component);
-        var placement = AdapterPlacements.Resolve(options.Placement, options.Sublayers, component);
+        var placement = SublayerPlacements.Resolve(options.Placement, options.Sublayers, component);
         return SublayerSites.Attach<ResidualSublayerAdapter>(root, component, placement.Kinds, options.Layers, name, seed, (t, generator) => mixing switch
         {
             MoaMixing.Soft => new SoftMixtureOfAdapters(t.Hidden, options.Experts, options.Slots, options.Bottleneck, activation, options.Scaling,

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
+using MMAdapt.Adapters.Sublayers;
 
 namespace MMAdapt.Adapters.SoftMoa;
 
@@ -19,7 +20,7 @@ public enum MoaMixing
 /// <para>Soft-MoA (Cappellazzo et al., 2024) mixes tokens across the sequence, so it belongs in bidirectional encoders
 /// (AST, Whisper, CLIP, SigLIP); attaching it to a causal decoder fails. Its paper places the mixture in parallel beside
 /// the attention and/or the MLP block (<c>placement: parallel</c>, <c>sublayers: [attention, mlp]</c>); sequential
-/// <c>houlsby</c> and <c>pfeiffer</c> placements are available too (see <see cref="AdapterPlacement"/>).</para>
+/// <c>houlsby</c> and <c>pfeiffer</c> placements are available too (see <see cref="SublayerPlacement"/>).</para>
 /// <para>Example: <c>{ "mixing": "soft", "experts": 4, "slots": 2, "bottleneck": 16, "normalize": true,
 /// "placement": "parallel", "sublayers": ["attention", "mlp"] }</c>.</para>
 /// </remarks>
@@ -77,6 +78,6 @@ public sealed record MoaOptions
         if (mixing == MoaMixing.Dense && (Slots != 1 || Normalize))
             throw new InvalidDataException($"{source}: slots and normalize apply to soft mixing only; dense mixing needs slots 1 and normalize false.");
         _ = AdapterActivations.Parse(Activation, source);
-        _ = AdapterPlacements.Resolve(Placement, Sublayers, source);
+        _ = SublayerPlacements.Resolve(Placement, Sublayers, source);
     }
 }

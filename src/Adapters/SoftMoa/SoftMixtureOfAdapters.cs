@@ -1,4 +1,5 @@
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
+using MMAdapt.Adapters.Sublayers;
 using MMAdapt.Core.Modules;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace MMAdapt.Adapters.Bottleneck;
+namespace MMAdapt.Adapters.Common;
 
 /// <summary>The nonlinearity inside an adapter: a bottleneck's middle, or a gated unit's gate.</summary>
 public enum AdapterActivation
