@@ -43,6 +43,11 @@ public sealed record BottleneckOptions
     /// <exception cref="InvalidDataException">An unknown or contradictory placement.</exception>
     public ResolvedPlacement ResolvedPlacement(string source = "bottleneck adapter") => SublayerPlacements.Resolve(Placement, Sublayers, source);
 
+    /// <summary>The resolved settings each adapter is built with.</summary>
+    /// <exception cref="InvalidDataException">An unknown activation, or an unknown or contradictory placement.</exception>
+    public BottleneckSettings Settings(string source = "bottleneck adapter") =>
+        new(Bottleneck, ActivationKind(source), Scaling, ResolvedPlacement(source).Parallel);
+
     /// <summary>Checks every setting; the message names the key.</summary>
     /// <exception cref="InvalidDataException">A bad value.</exception>
     public void Validate(string source = "bottleneck adapter")

@@ -62,6 +62,18 @@ public sealed record MoaOptions
 
     private static readonly OptionTable<MoaMixing> MixingTable = new("mixing", ("soft", MoaMixing.Soft), ("dense", MoaMixing.Dense));
 
+    /// <summary>The resolved settings of each soft mixture (for <c>mixing: soft</c>).</summary>
+    /// <exception cref="InvalidDataException">An unknown activation, or an unknown or contradictory placement.</exception>
+    public SoftMoaSettings SoftSettings(string source = "mixture of adapters") =>
+        new(Experts, Slots, Bottleneck, AdapterActivations.Parse(Activation, source), Scaling, Normalize, Parallel(source));
+
+    /// <summary>The resolved settings of each dense mixture (for <c>mixing: dense</c>; slots and normalize do not apply).</summary>
+    /// <exception cref="InvalidDataException">An unknown activation, or an unknown or contradictory placement.</exception>
+    public DenseMoaSettings DenseSettings(string source = "mixture of adapters") =>
+        new(Experts, Bottleneck, AdapterActivations.Parse(Activation, source), Scaling, Parallel(source));
+
+    private bool Parallel(string source) => SublayerPlacements.Resolve(Placement, Sublayers, source).Parallel;
+
     /// <summary>Checks every setting; the message names the key.</summary>
     /// <exception cref="InvalidDataException">A bad or contradictory value.</exception>
     public void Validate(string source = "mixture of adapters")
