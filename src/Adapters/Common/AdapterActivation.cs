@@ -24,6 +24,9 @@ public static class AdapterActivations
     /// <summary>The names options accept, in table order.</summary>
     public static IReadOnlyList<string> Names => Table.Names;
 
+    /// <summary>The option name of an activation (<c>gelu</c>).</summary>
+    public static string NameOf(AdapterActivation activation) => Table.NameOf(activation);
+
     /// <summary>Resolves an option value (case-insensitive).</summary>
     /// <param name="name">The option value, e.g. <c>gelu</c>.</param>
     /// <param name="source">What the value came from (recipe key), for the message.</param>
