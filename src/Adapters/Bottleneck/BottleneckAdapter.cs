@@ -1,3 +1,5 @@
+using MMAdapt.Adapters.Common;
+using MMAdapt.Adapters.Sublayers;
 using MMAdapt.Core.Modules;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -36,12 +38,25 @@ public sealed class BottleneckAdapter : ResidualSublayerAdapter
     /// <exception cref="ArgumentOutOfRangeException">A width is not positive.</exception>
     public BottleneckAdapter(long hidden, long bottleneck, AdapterActivation activation, double scaling, bool parallel,
         ScalarType dtype = ScalarType.Float32, Device? device = null, Generator? generator = null)
-        : base(nameof(BottleneckAdapter), parallel)
+        : this(hidden, new BottleneckSettings(bottleneck, activation, scaling, parallel), dtype, device, generator)
+    {
+    }
+
+    /// <summary>Creates the adapter from its settings.</summary>
+    /// <param name="hidden">The block's width.</param>
+    /// <param name="settings">Middle width, nonlinearity, scaling, parallel or sequential.</param>
+    /// <param name="dtype">Parameter dtype.</param>
+    /// <param name="device">Parameter device.</param>
+    /// <param name="generator">Seeded generator for <c>W_down</c> (null: the global one).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A width is not positive.</exception>
+    public BottleneckAdapter(long hidden, BottleneckSettings settings, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        Generator? generator = null)
+        : base(nameof(BottleneckAdapter), settings.Parallel)
     {
         AdapterInit.RequirePositive(hidden, nameof(hidden), nameof(BottleneckAdapter));
-        AdapterInit.RequirePositive(bottleneck, nameof(bottleneck), nameof(BottleneckAdapter));
-        Activation = activation;
-        Scaling = scaling;
+        AdapterInit.RequirePositive(settings.Bottleneck, "bottleneck", nameof(BottleneckAdapter));
+        Settings = settings;
+        long bottleneck = settings.Bottleneck;
         down_proj = AdapterInit.Uniform([bottleneck, hidden], AdapterInit.XavierBound(hidden, bottleneck), generator, dtype, device);
         down_bias = AdapterInit.Zeros([bottleneck], dtype, device);
         up_proj = AdapterInit.Zeros([hidden, bottleneck], dtype, device);
@@ -49,11 +64,14 @@ public sealed class BottleneckAdapter : ResidualSublayerAdapter
         RegisterComponents();
     }
 
+    /// <summary>What the adapter was built with (what <c>mmadapt_config.json</c> saves).</summary>
+    public BottleneckSettings Settings { get; }
+
     /// <summary>The middle nonlinearity.</summary>
-    public AdapterActivation Activation { get; }
+    public AdapterActivation Activation => Settings.Activation;
 
     /// <summary>The factor <c>s</c>.</summary>
-    public double Scaling { get; }
+    public double Scaling => Settings.Scaling;
 
     /// <summary><c>W_down</c> <c>[bottleneck, hidden]</c>.</summary>
     public Parameter DownProjection => down_proj;

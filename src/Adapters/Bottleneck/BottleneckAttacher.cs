@@ -1,3 +1,4 @@
+using MMAdapt.Adapters.Sublayers;
 using static TorchSharp.torch;
 
 namespace MMAdapt.Adapters.Bottleneck;
@@ -22,8 +23,8 @@ public static class BottleneckAttacher
     {
         options.Validate(component);
         var placement = options.ResolvedPlacement(component);
-        var activation = options.ActivationKind(component);
+        var settings = options.Settings(component);
         return SublayerSites.Attach(root, component, placement.Kinds, options.Layers, name, seed, (t, generator) =>
-            new BottleneckAdapter(t.Hidden, options.Bottleneck, activation, options.Scaling, placement.Parallel, t.Dtype, t.Device, generator));
+            new BottleneckAdapter(t.Hidden, settings, t.Dtype, t.Device, generator));
     }
 }

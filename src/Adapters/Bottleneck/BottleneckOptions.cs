@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using MMAdapt.Adapters.Common;
+using MMAdapt.Adapters.Sublayers;
 
 namespace MMAdapt.Adapters.Bottleneck;
 
@@ -39,7 +41,12 @@ public sealed record BottleneckOptions
 
     /// <summary>The resolved placement.</summary>
     /// <exception cref="InvalidDataException">An unknown or contradictory placement.</exception>
-    public ResolvedPlacement ResolvedPlacement(string source = "bottleneck adapter") => AdapterPlacements.Resolve(Placement, Sublayers, source);
+    public ResolvedPlacement ResolvedPlacement(string source = "bottleneck adapter") => SublayerPlacements.Resolve(Placement, Sublayers, source);
+
+    /// <summary>The resolved settings each adapter is built with.</summary>
+    /// <exception cref="InvalidDataException">An unknown activation, or an unknown or contradictory placement.</exception>
+    public BottleneckSettings Settings(string source = "bottleneck adapter") =>
+        new(Bottleneck, ActivationKind(source), Scaling, ResolvedPlacement(source).Parallel);
 
     /// <summary>Checks every setting; the message names the key.</summary>
     /// <exception cref="InvalidDataException">A bad value.</exception>

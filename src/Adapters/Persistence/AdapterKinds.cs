@@ -1,35 +1,20 @@
-using System.Text.Json.Nodes;
+using MMAdapt.Adapters.Bottleneck;
 using MMAdapt.Adapters.Mixtures;
-using MMAdapt.Core.Modules;
+using MMAdapt.Adapters.Pill;
+using MMAdapt.Adapters.SoftMoa;
 using static TorchSharp.torch;
 
 namespace MMAdapt.Adapters.Persistence;
 
-/// <summary>Where a saved adapter sits: on a projection (its host) or in a sublayer site.</summary>
-/// <param name="Host">The projection, for projection adapters.</param>
-/// <param name="Site">The site, for sublayer adapters.</param>
-public sealed record AdapterPlacement(IAdapterHost? Host, SublayerAdapterSite? Site);
-
-/// <summary>Describes and rebuilds one kind of adapter, for <c>mmadapt_config.json</c>.</summary>
-public interface IAdapterKind
-{
-    /// <summary>The kind's name in the file (e.g. <c>lora_mixture</c>).</summary>
-    string Kind { get; }
-
-    /// <summary>True when <paramref name="adapter"/> is of this kind.</summary>
-    bool Handles(nn.Module adapter);
-
-    /// <summary>The settings that rebuild <paramref name="adapter"/> (shapes follow from them and the placement).</summary>
-    JsonObject Describe(nn.Module adapter);
-
-    /// <summary>Builds a fresh adapter from its settings for a placement (weights are loaded afterwards).</summary>
-    nn.Module Create(JsonObject settings, AdapterPlacement placement, string source);
-}
-
 /// <summary>The table of adapter kinds that <see cref="MmadaptModules"/> saves and loads; other libraries register theirs.</summary>
+/// <remarks>Built in: <c>lora_mixture</c> (<see cref="LoraMixture"/>), <c>bottleneck_adapter</c>
+/// (<see cref="BottleneckAdapter"/>, any placement), <c>soft_moa</c> (<see cref="SoftMixtureOfAdapters"/>), <c>dense_moa</c>
+/// (<see cref="DenseMixtureOfAdapters"/>), <c>momae</c> (<see cref="ModalityAdapterExperts"/>) and <c>mag</c>
+/// (<see cref="ModalityAttentionGate"/>).</remarks>
 public static class AdapterKinds
 {
-    private static readonly List<IAdapterKind> Kinds = [new LoraMixtureKind()];
+    private static readonly List<IAdapterKind> Kinds =
+        [new LoraMixtureKind(), new BottleneckAdapterKind(), new SoftMoaKind(), new DenseMoaKind(), new MomaeKind(), new MagKind()];
     private static readonly object Gate = new();
 
     /// <summary>Adds a kind (a later registration of the same name replaces the earlier).</summary>
@@ -56,21 +41,5 @@ public static class AdapterKinds
         lock (Gate)
             return Kinds.FirstOrDefault(k => k.Kind == name)
                 ?? throw new InvalidDataException($"{source}: adapter kind '{name}' is not known; known: {string.Join(", ", Kinds.Select(k => k.Kind))}.");
-    }
-
-    private sealed class LoraMixtureKind : IAdapterKind
-    {
-        public string Kind => "lora_mixture";
-
-        public bool Handles(nn.Module adapter) => adapter is LoraMixture;
-
-        public JsonObject Describe(nn.Module adapter) => MixtureOptionsJson.Write(((LoraMixture)adapter).Options);
-
-        public nn.Module Create(JsonObject settings, AdapterPlacement placement, string source)
-        {
-            var host = placement.Host as AdaptableLinear
-                ?? throw new InvalidDataException($"{source}: a lora_mixture sits on a linear projection.");
-            return new LoraMixture(host.InFeatures, host.OutFeatures, MixtureOptionsJson.Read(settings, source), host.Weight.dtype, host.Weight.device);
-        }
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using MMAdapt.Adapters.Ia3;
 using MMAdapt.Adapters.Lora;
 using MMAdapt.Adapters.Mixtures;
+using MMAdapt.Adapters.Sublayers;
 using MMAdapt.Core.Checkpoints;
 using MMAdapt.Core.Configuration;
 using MMAdapt.Core.IO;
@@ -61,7 +62,8 @@ public static class MmadaptModules
     }
 
     /// <summary>Rebuilds, attaches and loads the adapters of a folder; returns how many (0 when it has no such files).</summary>
-    /// <exception cref="InvalidDataException">A bad config: unknown component, path, kind or setting (named).</exception>
+    /// <exception cref="InvalidDataException">A bad config (named with the entry): unknown component, path, kind, placement or
+    /// setting; a placement that does not fit the path or the kind; a setting value the adapter or its place refuses.</exception>
     /// <exception cref="CheckpointException">Weights that do not fit (tensor and both shapes), or left over.</exception>
     public static int Load(IEnumerable<(string Component, nn.Module Root)> components, string folder)
     {
@@ -78,28 +80,7 @@ public static class MmadaptModules
         int count = 0;
         foreach (var node in config["modules"]?.AsArray() ?? [])
         {
-            var entry = node!.AsObject();
-            string component = entry["component"]!.GetValue<string>(), path = entry["path"]!.GetValue<string>();
-            string placement = entry["placement"]!.GetValue<string>(), name = entry["name"]!.GetValue<string>();
-            var source = $"{configPath}: {component}.{path} '{name}'";
-            if (!roots.TryGetValue(component, out var root))
-                throw new InvalidDataException($"{source}: component '{component}' is not part of this model (present: {string.Join(", ", roots.Keys)}).");
-            var target = root.named_modules().FirstOrDefault(m => m.name == path).module
-                ?? throw new InvalidDataException($"{source}: the model has no module '{path}'.");
-            var kind = AdapterKinds.Named(entry["kind"]!.GetValue<string>(), source);
-            var adapterPlacement = placement switch
-            {
-                "projection" => new AdapterPlacement(target as IAdapterHost ?? throw new InvalidDataException($"{source}: '{path}' is not a projection."), null),
-                "site" => new AdapterPlacement(null, target as SublayerAdapterSite ?? throw new InvalidDataException($"{source}: '{path}' is not a sublayer site.")),
-                _ => throw new InvalidDataException($"{source}: placement '{placement}' is not known; known: projection, site."),
-            };
-            var adapter = kind.Create(entry["settings"]!.AsObject(), adapterPlacement, source);
-            var prefix = $"{component}.{ModulePath(path, placement, name)}.";
-            StateDictLoader.Load(adapter, checkpoint, n => n.StartsWith(prefix, StringComparison.Ordinal) ? n[prefix.Length..] : null);
-            consumed.UnionWith(checkpoint.Names.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)));
-            if (adapter is LoraMixture mixture)
-                mixture.LayerName = $"{component}.{path}";
-            Attach(adapterPlacement, name, adapter);
+            LoadEntry(node!.AsObject(), roots, checkpoint, consumed, configPath);
             count++;
         }
         var leftOver = checkpoint.Names.Where(n => !consumed.Contains(n)).ToList();
@@ -108,15 +89,76 @@ public static class MmadaptModules
         return count;
     }
 
+    /// <summary>Rebuilds one entry's adapter, loads its tensors (adding their names to <paramref name="consumed"/>) and attaches it.</summary>
+    private static void LoadEntry(JsonObject entry, Dictionary<string, nn.Module> roots, CheckpointReader checkpoint, HashSet<string> consumed,
+        string configPath)
+    {
+        string component = entry["component"]!.GetValue<string>(), path = entry["path"]!.GetValue<string>();
+        string placement = entry["placement"]!.GetValue<string>(), name = entry["name"]!.GetValue<string>();
+        var source = $"{configPath}: {component}.{path} '{name}'";
+        if (!roots.TryGetValue(component, out var root))
+            throw new InvalidDataException($"{source}: component '{component}' is not part of this model (present: {string.Join(", ", roots.Keys)}).");
+        var target = root.named_modules().FirstOrDefault(m => m.name == path).module
+            ?? throw new InvalidDataException($"{source}: the model has no module '{path}'.");
+        var kind = AdapterKinds.Named(entry["kind"]!.GetValue<string>(), source);
+        var where = placement switch
+        {
+            "projection" => new AdapterPlacement(target as IAdapterHost ?? throw new InvalidDataException(
+                $"{source}: placement 'projection' needs a projection, but '{path}' is {WhatIs(target)}."), null),
+            "site" => new AdapterPlacement(null, target is SublayerAdapterSite
+                ? AsConfigError(source, () => SublayerSites.Target(root, component, path))
+                : throw new InvalidDataException($"{source}: placement 'site' needs a sublayer site, but '{path}' is {WhatIs(target)}.")),
+            _ => throw new InvalidDataException($"{source}: placement '{placement}' is not known; known: projection, site."),
+        };
+        var adapter = AsConfigError(source, () => kind.Create(entry["settings"] as JsonObject ?? new JsonObject(), where, source));
+        try
+        {
+            var prefix = $"{component}.{ModulePath(path, placement, name)}.";
+            StateDictLoader.Load(adapter, checkpoint, n => n.StartsWith(prefix, StringComparison.Ordinal) ? n[prefix.Length..] : null);
+            consumed.UnionWith(checkpoint.Names.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)));
+            if (adapter is LoraMixture mixture)
+                mixture.LayerName = $"{component}.{path}";
+            AsConfigError(source, () => Attach(where, name, adapter));
+        }
+        catch
+        {
+            adapter.Dispose();
+            throw;
+        }
+    }
+
+    // Model code refuses bad sizes and placements with ArgumentException; from a file they are bad-config errors naming the entry.
+    private static T AsConfigError<T>(string source, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (ArgumentException e)
+        {
+            // The message without the " (Parameter 'x')" and "Actual value was" lines .NET appends.
+            var message = e.ParamName is null ? e.Message : e.Message.Split('\n')[0].Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
+            throw new InvalidDataException($"{source}: {message}", e);
+        }
+    }
+
+    private static string WhatIs(nn.Module module) => module switch
+    {
+        SublayerAdapterSite => "a sublayer site",
+        IAdapterHost => "a projection",
+        _ => $"a {module.GetType().Name}",
+    };
+
     private static string ModulePath(string path, string placement, string name) =>
         placement == "projection" ? $"{path}.adapters.{name}" : $"{path}.{name}";
 
-    private static void Attach(AdapterPlacement placement, string name, nn.Module adapter)
+    private static nn.Module Attach(AdapterPlacement placement, string name, nn.Module adapter)
     {
         if (placement.Host is not null)
             placement.Host.Adapters.Add(name, (ProjectionAdapter)adapter);
         else
-            placement.Site!.Add(name, (SublayerAdapter)adapter);
+            placement.Site!.Site.Add(name, (SublayerAdapter)adapter);
+        return adapter;
     }
 
     private static IEnumerable<(string Path, string Placement, string Name, nn.Module Adapter)> Attached(nn.Module root)

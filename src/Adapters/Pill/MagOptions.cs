@@ -32,6 +32,10 @@ public sealed record MagOptions
     /// <summary>The resolved modalities.</summary>
     public IReadOnlyList<Modality> ModalityKinds(string source = "MAG") => ModalityNames.Parse(Modalities, source, "modalities");
 
+    /// <summary>The resolved settings each gate is built with (<see cref="Enabled"/> is set on the gate).</summary>
+    /// <exception cref="InvalidDataException">An unknown modality.</exception>
+    public MagSettings Settings(string source = "MAG") => new(Heads, ModalityKinds(source), Residual);
+
     /// <summary>Checks every setting; the message names the key.</summary>
     /// <exception cref="InvalidDataException">A bad value.</exception>
     public void Validate(string source = "MAG")

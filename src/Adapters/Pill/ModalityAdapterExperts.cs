@@ -1,4 +1,4 @@
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
 using MMAdapt.Core.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -36,18 +36,37 @@ public sealed class ModalityAdapterExperts : SublayerAdapter
     /// <param name="generator">Seeded generator for the experts' down and gate projections.</param>
     /// <exception cref="ArgumentException">No modality, or one listed twice.</exception>
     public ModalityAdapterExperts(long hidden, long bottleneck, IReadOnlyList<Modality> modalities, AdapterActivation gateActivation,
-        ScalarType dtype = ScalarType.Float32, Device? device = null, Generator? generator = null) : base(nameof(ModalityAdapterExperts))
+        ScalarType dtype = ScalarType.Float32, Device? device = null, Generator? generator = null)
+        : this(hidden, new MomaeSettings(bottleneck, modalities, gateActivation), dtype, device, generator)
     {
-        if (modalities.Count == 0 || modalities.Distinct().Count() != modalities.Count)
-            throw new ArgumentException($"{nameof(ModalityAdapterExperts)}: needs distinct modalities, got [{string.Join(", ", modalities)}].", nameof(modalities));
-        (this.hidden, this.bottleneck) = (hidden, bottleneck);
+    }
+
+    /// <summary>Creates one expert per modality from the settings.</summary>
+    /// <param name="hidden">Token width.</param>
+    /// <param name="settings">Middle width, modalities (distinct), gate nonlinearity.</param>
+    /// <param name="dtype">Parameter dtype.</param>
+    /// <param name="device">Parameter device.</param>
+    /// <param name="generator">Seeded generator for the experts' down and gate projections.</param>
+    /// <exception cref="ArgumentException">No modality, or one listed twice.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A width is not positive.</exception>
+    public ModalityAdapterExperts(long hidden, MomaeSettings settings, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        Generator? generator = null) : base(nameof(ModalityAdapterExperts))
+    {
+        var modalities = settings.Modalities.ToArray();
+        if (modalities.Length == 0 || modalities.Distinct().Count() != modalities.Length)
+            throw new ArgumentException($"{nameof(ModalityAdapterExperts)}: needs distinct modalities, got [{string.Join(", ", modalities)}].", nameof(settings));
+        Settings = settings with { Modalities = modalities };
+        (this.hidden, bottleneck) = (hidden, settings.Bottleneck);
         foreach (var modality in modalities)
         {
-            var expert = new GluAdapter(hidden, bottleneck, gateActivation, dtype, device, generator);
+            var expert = new GluAdapter(hidden, bottleneck, settings.GateActivation, dtype, device, generator);
             experts.Add((modality, expert));
             register_module(ModalityNames.Of(modality), expert);
         }
     }
+
+    /// <summary>What the experts were built with (what <c>mmadapt_config.json</c> saves).</summary>
+    public MomaeSettings Settings { get; }
 
     /// <summary>Token width.</summary>
     public long Hidden => hidden;
@@ -56,7 +75,7 @@ public sealed class ModalityAdapterExperts : SublayerAdapter
     public long Bottleneck => bottleneck;
 
     /// <summary>The modalities with an expert, in order.</summary>
-    public IReadOnlyList<Modality> Modalities => experts.Select(e => e.Modality).ToList();
+    public IReadOnlyList<Modality> Modalities => Settings.Modalities;
 
     /// <summary>The expert of a modality.</summary>
     /// <exception cref="KeyNotFoundException">The modality has no expert; the message lists those that do.</exception>

@@ -1,4 +1,4 @@
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
 using MMAdapt.Core.Modules;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -40,28 +40,42 @@ public sealed class ModalityAttentionGate : ProjectionAdapter
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
     /// <exception cref="ArgumentException">No modality to gate.</exception>
     public ModalityAttentionGate(long inFeatures, long heads, IReadOnlyList<Modality> modalities, bool residual,
-        ScalarType dtype = ScalarType.Float32, Device? device = null) : base(nameof(ModalityAttentionGate))
+        ScalarType dtype = ScalarType.Float32, Device? device = null)
+        : this(inFeatures, new MagSettings(heads, modalities, residual), dtype, device)
+    {
+    }
+
+    /// <summary>Creates the gate from its settings.</summary>
+    /// <param name="inFeatures">The value projection's input width.</param>
+    /// <param name="settings">Heads, gated modalities (a repeat counts once), residual or not.</param>
+    /// <param name="dtype">Parameter dtype.</param>
+    /// <param name="device">Parameter device.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
+    /// <exception cref="ArgumentException">No modality to gate.</exception>
+    public ModalityAttentionGate(long inFeatures, MagSettings settings, ScalarType dtype = ScalarType.Float32, Device? device = null)
+        : base(nameof(ModalityAttentionGate))
     {
         AdapterInit.RequirePositive(inFeatures, nameof(inFeatures), nameof(ModalityAttentionGate));
-        AdapterInit.RequirePositive(heads, nameof(heads), nameof(ModalityAttentionGate));
-        if (modalities.Count == 0)
-            throw new ArgumentException($"{nameof(ModalityAttentionGate)}: needs at least one modality to gate.", nameof(modalities));
-        Heads = heads;
-        Residual = residual;
-        GatedModalities = modalities.Distinct().ToList();
-        gated = GatedModalities.Select(m => (long)m).ToArray();
-        gate_proj = AdapterInit.Zeros([heads, inFeatures], dtype, device);
+        AdapterInit.RequirePositive(settings.Heads, "heads", nameof(ModalityAttentionGate));
+        if (settings.Modalities.Count == 0)
+            throw new ArgumentException($"{nameof(ModalityAttentionGate)}: needs at least one modality to gate.", nameof(settings));
+        Settings = settings with { Modalities = settings.Modalities.Distinct().ToArray() };
+        gated = Settings.Modalities.Select(m => (long)m).ToArray();
+        gate_proj = AdapterInit.Zeros([settings.Heads, inFeatures], dtype, device);
         RegisterComponents();
     }
 
+    /// <summary>What the gate was built with (what <c>mmadapt_config.json</c> saves, with <see cref="Enabled"/>).</summary>
+    public MagSettings Settings { get; }
+
     /// <summary>Key/value heads: the gate has one value per head and token.</summary>
-    public long Heads { get; }
+    public long Heads => Settings.Heads;
 
     /// <summary>True: factor <c>1 + g</c>; false: factor <c>g</c>.</summary>
-    public bool Residual { get; }
+    public bool Residual => Settings.Residual;
 
     /// <summary>The modalities whose values are gated.</summary>
-    public IReadOnlyList<Modality> GatedModalities { get; }
+    public IReadOnlyList<Modality> GatedModalities => Settings.Modalities;
 
     /// <summary>When false, the values pass unchanged (alignment stages).</summary>
     public bool Enabled { get; set; } = true;

@@ -1,4 +1,5 @@
-using MMAdapt.Adapters.Bottleneck;
+using System.Text.Json.Nodes;
+using MMAdapt.Adapters.Common;
 using MMAdapt.Core.Modules;
 
 namespace MMAdapt.Adapters.Pill;
@@ -10,6 +11,9 @@ public static class ModalityNames
 
     /// <summary>The option name of a modality.</summary>
     public static string Of(Modality modality) => Table.NameOf(modality);
+
+    /// <summary>Modalities as a JSON list of their names (for <c>mmadapt_config.json</c>).</summary>
+    public static JsonArray Json(IEnumerable<Modality> modalities) => new(modalities.Select(m => (JsonNode)Of(m)).ToArray());
 
     /// <summary>Resolves a list of modality names (case-insensitive), keeping its order.</summary>
     /// <param name="names">The option value.</param>

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
+using MMAdapt.Adapters.Sublayers;
 using MMAdapt.Core.Modules;
 
 namespace MMAdapt.Adapters.Pill;
@@ -30,6 +31,11 @@ public sealed record MomaeOptions
     /// <summary>The resolved modalities.</summary>
     public IReadOnlyList<Modality> ModalityKinds(string source = "MoMAE") => ModalityNames.Parse(Modalities, source, "modalities");
 
+    /// <summary>The resolved settings each mixture of experts is built with.</summary>
+    /// <exception cref="InvalidDataException">An unknown modality or gate activation.</exception>
+    public MomaeSettings Settings(string source = "MoMAE") =>
+        new(Bottleneck, ModalityKinds(source), AdapterActivations.Parse(GateActivation, source));
+
     /// <summary>Checks every setting; the message names the key.</summary>
     /// <exception cref="InvalidDataException">A bad value.</exception>
     public void Validate(string source = "MoMAE")
@@ -38,6 +44,6 @@ public sealed record MomaeOptions
             throw new InvalidDataException($"{source}: bottleneck must be positive, got {Bottleneck}.");
         _ = ModalityKinds(source);
         _ = AdapterActivations.Parse(GateActivation, source);
-        _ = AdapterPlacements.ParseSublayers(Sublayers, source);
+        _ = SublayerPlacements.ParseSublayers(Sublayers, source);
     }
 }

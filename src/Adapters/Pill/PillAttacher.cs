@@ -1,4 +1,5 @@
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
+using MMAdapt.Adapters.Sublayers;
 using MMAdapt.Adapters.Targeting;
 using MMAdapt.Core.Modules;
 using static TorchSharp.torch;
@@ -24,11 +25,10 @@ public static class PillAttacher
         string name = "default", long seed = 0)
     {
         options.Validate(component);
-        var modalities = options.ModalityKinds(component);
-        var activation = AdapterActivations.Parse(options.GateActivation, component);
-        var kinds = AdapterPlacements.ParseSublayers(options.Sublayers, component);
+        var settings = options.Settings(component);
+        var kinds = SublayerPlacements.ParseSublayers(options.Sublayers, component);
         return SublayerSites.Attach(root, component, kinds, options.Layers, name, seed, (t, generator) =>
-            new ModalityAdapterExperts(t.Hidden, options.Bottleneck, modalities, activation, t.Dtype, t.Device, generator));
+            new ModalityAdapterExperts(t.Hidden, settings, t.Dtype, t.Device, generator));
     }
 
     /// <summary>Validates the options, then attaches one <see cref="ModalityAttentionGate"/> to every selected value projection.</summary>
@@ -44,7 +44,7 @@ public static class PillAttacher
         string name = "default")
     {
         options.Validate(component);
-        var modalities = options.ModalityKinds(component);
+        var settings = options.Settings(component);
         var all = TargetResolver.Adaptable(root);
         var targets = all.Where(p => p.Host is AdaptableLinear && options.TargetModules.Contains(p.Name.Split('.')[^1]))
                          .Select(p => (p.Name, Linear: (AdaptableLinear)p.Host, Layer: TargetResolver.LayerIndex(p.Name)))
@@ -64,7 +64,7 @@ public static class PillAttacher
         {
             foreach (var (projection, linear, _) in targets)
             {
-                var gate = new ModalityAttentionGate(linear.InFeatures, options.Heads, modalities, options.Residual, linear.Weight.dtype, linear.Weight.device)
+                var gate = new ModalityAttentionGate(linear.InFeatures, settings, linear.Weight.dtype, linear.Weight.device)
                 {
                     Enabled = options.Enabled,
                 };

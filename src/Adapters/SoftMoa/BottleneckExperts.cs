@@ -1,4 +1,4 @@
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,4 +1,5 @@
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
+using MMAdapt.Adapters.Sublayers;
 using MMAdapt.Core.Modules;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -36,16 +37,33 @@ public sealed class DenseMixtureOfAdapters : ResidualSublayerAdapter
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
     public DenseMixtureOfAdapters(long hidden, long experts, long bottleneck, AdapterActivation activation, double scaling, bool parallel,
         ScalarType dtype = ScalarType.Float32, Device? device = null, Generator? generator = null)
-        : base(nameof(DenseMixtureOfAdapters), parallel)
+        : this(hidden, new DenseMoaSettings(experts, bottleneck, activation, scaling, parallel), dtype, device, generator)
     {
-        AdapterInit.RequirePositive(experts, nameof(experts), nameof(DenseMixtureOfAdapters));
+    }
+
+    /// <summary>Creates the mixture from its settings.</summary>
+    /// <param name="hidden">Token width.</param>
+    /// <param name="settings">Adapters, middle width, nonlinearity, scaling, parallel or sequential.</param>
+    /// <param name="dtype">Parameter dtype.</param>
+    /// <param name="device">Parameter device.</param>
+    /// <param name="generator">Seeded generator for the router and the down projections.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
+    public DenseMixtureOfAdapters(long hidden, DenseMoaSettings settings, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        Generator? generator = null)
+        : base(nameof(DenseMixtureOfAdapters), settings.Parallel)
+    {
+        AdapterInit.RequirePositive(settings.Experts, "experts", nameof(DenseMixtureOfAdapters));
         AdapterInit.RequirePositive(hidden, nameof(hidden), nameof(DenseMixtureOfAdapters));
+        Settings = settings;
         double bound = AdapterInit.LinearBound(hidden);
-        router_weight = AdapterInit.Uniform([experts, hidden], bound, generator, dtype, device);
-        router_bias = AdapterInit.Uniform([experts], bound, generator, dtype, device);
-        this.experts = new BottleneckExperts(experts, hidden, bottleneck, activation, scaling, dtype, device, generator);
+        router_weight = AdapterInit.Uniform([settings.Experts, hidden], bound, generator, dtype, device);
+        router_bias = AdapterInit.Uniform([settings.Experts], bound, generator, dtype, device);
+        experts = new BottleneckExperts(settings.Experts, hidden, settings.Bottleneck, settings.Activation, settings.Scaling, dtype, device, generator);
         RegisterComponents();
     }
+
+    /// <summary>What the mixture was built with (what <c>mmadapt_config.json</c> saves).</summary>
+    public DenseMoaSettings Settings { get; }
 
     /// <summary>The router weight <c>[n, d]</c>.</summary>
     public Parameter RouterWeight => router_weight;

@@ -1,4 +1,5 @@
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
+using MMAdapt.Adapters.Sublayers;
 using static TorchSharp.torch;
 
 namespace MMAdapt.Adapters.SoftMoa;
@@ -20,15 +21,15 @@ public static class MoaAttacher
         string name = "default", long seed = 0)
     {
         options.Validate(component);
-        var mixing = options.MixingKind(component);
-        var activation = AdapterActivations.Parse(options.Activation, component);
-        var placement = AdapterPlacements.Resolve(options.Placement, options.Sublayers, component);
-        return SublayerSites.Attach<ResidualSublayerAdapter>(root, component, placement.Kinds, options.Layers, name, seed, (t, generator) => mixing switch
+        var placement = SublayerPlacements.Resolve(options.Placement, options.Sublayers, component);
+        if (options.MixingKind(component) == MoaMixing.Soft)
         {
-            MoaMixing.Soft => new SoftMixtureOfAdapters(t.Hidden, options.Experts, options.Slots, options.Bottleneck, activation, options.Scaling,
-                                                        options.Normalize, placement.Parallel, t.Dtype, t.Device, generator),
-            _ => new DenseMixtureOfAdapters(t.Hidden, options.Experts, options.Bottleneck, activation, options.Scaling, placement.Parallel,
-                                            t.Dtype, t.Device, generator),
-        });
+            var soft = options.SoftSettings(component);
+            return SublayerSites.Attach<ResidualSublayerAdapter>(root, component, placement.Kinds, options.Layers, name, seed,
+                (t, generator) => new SoftMixtureOfAdapters(t.Hidden, soft, t.Dtype, t.Device, generator));
+        }
+        var dense = options.DenseSettings(component);
+        return SublayerSites.Attach<ResidualSublayerAdapter>(root, component, placement.Kinds, options.Layers, name, seed,
+            (t, generator) => new DenseMixtureOfAdapters(t.Hidden, dense, t.Dtype, t.Device, generator));
     }
 }

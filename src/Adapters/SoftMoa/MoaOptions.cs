@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
+using MMAdapt.Adapters.Sublayers;
 
 namespace MMAdapt.Adapters.SoftMoa;
 
@@ -19,7 +20,7 @@ public enum MoaMixing
 /// <para>Soft-MoA (Cappellazzo et al., 2024) mixes tokens across the sequence, so it belongs in bidirectional encoders
 /// (AST, Whisper, CLIP, SigLIP); attaching it to a causal decoder fails. Its paper places the mixture in parallel beside
 /// the attention and/or the MLP block (<c>placement: parallel</c>, <c>sublayers: [attention, mlp]</c>); sequential
-/// <c>houlsby</c> and <c>pfeiffer</c> placements are available too (see <see cref="AdapterPlacement"/>).</para>
+/// <c>houlsby</c> and <c>pfeiffer</c> placements are available too (see <see cref="SublayerPlacement"/>).</para>
 /// <para>Example: <c>{ "mixing": "soft", "experts": 4, "slots": 2, "bottleneck": 16, "normalize": true,
 /// "placement": "parallel", "sublayers": ["attention", "mlp"] }</c>.</para>
 /// </remarks>
@@ -61,6 +62,18 @@ public sealed record MoaOptions
 
     private static readonly OptionTable<MoaMixing> MixingTable = new("mixing", ("soft", MoaMixing.Soft), ("dense", MoaMixing.Dense));
 
+    /// <summary>The resolved settings of each soft mixture (for <c>mixing: soft</c>).</summary>
+    /// <exception cref="InvalidDataException">An unknown activation, or an unknown or contradictory placement.</exception>
+    public SoftMoaSettings SoftSettings(string source = "mixture of adapters") =>
+        new(Experts, Slots, Bottleneck, AdapterActivations.Parse(Activation, source), Scaling, Normalize, Parallel(source));
+
+    /// <summary>The resolved settings of each dense mixture (for <c>mixing: dense</c>; slots and normalize do not apply).</summary>
+    /// <exception cref="InvalidDataException">An unknown activation, or an unknown or contradictory placement.</exception>
+    public DenseMoaSettings DenseSettings(string source = "mixture of adapters") =>
+        new(Experts, Bottleneck, AdapterActivations.Parse(Activation, source), Scaling, Parallel(source));
+
+    private bool Parallel(string source) => SublayerPlacements.Resolve(Placement, Sublayers, source).Parallel;
+
     /// <summary>Checks every setting; the message names the key.</summary>
     /// <exception cref="InvalidDataException">A bad or contradictory value.</exception>
     public void Validate(string source = "mixture of adapters")
@@ -77,6 +90,6 @@ public sealed record MoaOptions
         if (mixing == MoaMixing.Dense && (Slots != 1 || Normalize))
             throw new InvalidDataException($"{source}: slots and normalize apply to soft mixing only; dense mixing needs slots 1 and normalize false.");
         _ = AdapterActivations.Parse(Activation, source);
-        _ = AdapterPlacements.Resolve(Placement, Sublayers, source);
+        _ = SublayerPlacements.Resolve(Placement, Sublayers, source);
     }
 }

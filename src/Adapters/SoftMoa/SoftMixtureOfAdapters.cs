@@ -1,4 +1,5 @@
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
+using MMAdapt.Adapters.Sublayers;
 using MMAdapt.Core.Modules;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -52,18 +53,34 @@ public sealed class SoftMixtureOfAdapters : ResidualSublayerAdapter
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
     public SoftMixtureOfAdapters(long hidden, long experts, long slots, long bottleneck, AdapterActivation activation, double scaling,
         bool normalize, bool parallel, ScalarType dtype = ScalarType.Float32, Device? device = null, Generator? generator = null)
-        : base(nameof(SoftMixtureOfAdapters), parallel)
+        : this(hidden, new SoftMoaSettings(experts, slots, bottleneck, activation, scaling, normalize, parallel), dtype, device, generator)
     {
-        AdapterInit.RequirePositive(slots, nameof(slots), nameof(SoftMixtureOfAdapters));
-        AdapterInit.RequirePositive(experts, nameof(experts), nameof(SoftMixtureOfAdapters));
+    }
+
+    /// <summary>Creates the mixture from its settings.</summary>
+    /// <param name="hidden">Token width <c>d</c>.</param>
+    /// <param name="settings">Adapters, slots, middle width, nonlinearity, scaling, normalisation, parallel or sequential.</param>
+    /// <param name="dtype">Parameter dtype.</param>
+    /// <param name="device">Parameter device.</param>
+    /// <param name="generator">Seeded generator for <c>Φ</c> and the down projections.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
+    public SoftMixtureOfAdapters(long hidden, SoftMoaSettings settings, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        Generator? generator = null)
+        : base(nameof(SoftMixtureOfAdapters), settings.Parallel)
+    {
+        AdapterInit.RequirePositive(settings.Slots, "slots", nameof(SoftMixtureOfAdapters));
+        AdapterInit.RequirePositive(settings.Experts, "experts", nameof(SoftMixtureOfAdapters));
         AdapterInit.RequirePositive(hidden, nameof(hidden), nameof(SoftMixtureOfAdapters));
-        (expertCount, this.slots, this.hidden) = (experts, slots, hidden);
-        Normalize = normalize;
-        phi = AdapterInit.Normal([hidden, experts * slots], 1.0 / Math.Sqrt(hidden), generator, dtype, device);
-        scale = normalize ? AdapterInit.Ones([], dtype, device) : null;
-        this.experts = new BottleneckExperts(experts, hidden, bottleneck, activation, scaling, dtype, device, generator);
+        Settings = settings;
+        (expertCount, slots, this.hidden) = (settings.Experts, settings.Slots, hidden);
+        phi = AdapterInit.Normal([hidden, expertCount * slots], 1.0 / Math.Sqrt(hidden), generator, dtype, device);
+        scale = settings.Normalize ? AdapterInit.Ones([], dtype, device) : null;
+        experts = new BottleneckExperts(expertCount, hidden, settings.Bottleneck, settings.Activation, settings.Scaling, dtype, device, generator);
         RegisterComponents();
     }
+
+    /// <summary>What the mixture was built with (what <c>mmadapt_config.json</c> saves).</summary>
+    public SoftMoaSettings Settings { get; }
 
     /// <inheritdoc />
     public override bool MixesTokens => true;
@@ -75,7 +92,7 @@ public sealed class SoftMixtureOfAdapters : ResidualSublayerAdapter
     public long Slots => slots;
 
     /// <summary>True when tokens and <c>Φ</c> are L2-normalised before the logits.</summary>
-    public bool Normalize { get; }
+    public bool Normalize => Settings.Normalize;
 
     /// <summary>The slot parameters <c>Φ</c> <c>[d, n·p]</c> (column <c>e·p + j</c> is slot <c>j</c> of expert <c>e</c>).</summary>
     public Parameter Phi => phi;

@@ -1,4 +1,5 @@
 using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
 using MMAdapt.Adapters.Training;
 using MMAdapt.Core.Modules;
 using MMAdapt.Models.Generation;

@@ -86,7 +86,7 @@ public class MmadaptModulesTests
     }
 
     [Theory]
-    [InlineData("kind", "\"mystery\"", "adapter kind 'mystery' is not known; known: lora_mixture")]
+    [InlineData("kind", "\"mystery\"", "adapter kind 'mystery' is not known; known: lora_mixture, bottleneck_adapter, soft_moa, dense_moa, momae, mag.")]
     [InlineData("path", "\"model.layers.9.self_attn.q_proj\"", "the model has no module 'model.layers.9.self_attn.q_proj'")]
     [InlineData("component", "\"vision\"", "component 'vision' is not part of this model (present: llm)")]
     public void Bad_configs_name_what_is_wrong(string key, string value, string expected)

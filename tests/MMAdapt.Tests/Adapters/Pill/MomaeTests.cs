@@ -1,4 +1,4 @@
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
 using MMAdapt.Adapters.Pill;
 using MMAdapt.Adapters.Training;
 using MMAdapt.Core.Modules;

@@ -1,4 +1,4 @@
-using MMAdapt.Adapters.Bottleneck;
+using MMAdapt.Adapters.Common;
 using MMAdapt.Adapters.SoftMoa;
 using MMAdapt.Adapters.Training;
 using MMAdapt.Core.Modules;

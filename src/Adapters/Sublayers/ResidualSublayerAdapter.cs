@@ -1,7 +1,7 @@
 using MMAdapt.Core.Modules;
 using static TorchSharp.torch;
 
-namespace MMAdapt.Adapters.Bottleneck;
+namespace MMAdapt.Adapters.Sublayers;
 
 /// <summary>
 /// A sublayer adapter that adds a learned change to the block's output: in sequence, <c>out + f(out)</c>

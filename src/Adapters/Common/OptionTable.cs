@@ -1,4 +1,4 @@
-namespace MMAdapt.Adapters.Bottleneck;
+namespace MMAdapt.Adapters.Common;
 
 /// <summary>
 /// A table of the names an option accepts and the values they stand for (activations, placements, sublayers,

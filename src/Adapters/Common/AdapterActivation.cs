@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace MMAdapt.Adapters.Bottleneck;
+namespace MMAdapt.Adapters.Common;
 
 /// <summary>The nonlinearity inside an adapter: a bottleneck's middle, or a gated unit's gate.</summary>
 public enum AdapterActivation
@@ -23,6 +23,9 @@ public static class AdapterActivations
 
     /// <summary>The names options accept, in table order.</summary>
     public static IReadOnlyList<string> Names => Table.Names;
+
+    /// <summary>The option name of an activation (<c>gelu</c>).</summary>
+    public static string NameOf(AdapterActivation activation) => Table.NameOf(activation);
 
     /// <summary>Resolves an option value (case-insensitive).</summary>
     /// <param name="name">The option value, e.g. <c>gelu</c>.</param>

@@ -3,16 +3,7 @@ using MMAdapt.Core.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MMAdapt.Adapters.Bottleneck;
-
-/// <summary>One <see cref="SublayerAdapterSite"/> chosen for an adapter, with what a builder needs to size it.</summary>
-/// <param name="Name">The site's module name, e.g. <c>model.layers.0.mlp_site</c>.</param>
-/// <param name="Site">The site.</param>
-/// <param name="Layer">Its layer index, when its name has one.</param>
-/// <param name="Hidden">The width of the residual stream there.</param>
-/// <param name="Dtype">The dtype of the layer's projections.</param>
-/// <param name="Device">The device of the layer's projections.</param>
-public sealed record SublayerTarget(string Name, SublayerAdapterSite Site, int? Layer, long Hidden, ScalarType Dtype, Device Device);
+namespace MMAdapt.Adapters.Sublayers;
 
 /// <summary>Finds the sublayer adapter sites of a component and attaches one adapter to each, all or none.</summary>
 public static class SublayerSites
@@ -37,8 +28,7 @@ public static class SublayerSites
             int? layer = TargetResolver.LayerIndex(name);
             if (!kinds.Contains(site.Kind) || (layers is not null && (layer is null || !layers.Contains(layer.Value))))
                 continue;
-            var (hidden, weight) = LayerWidth(modules, name, component);
-            chosen.Add(new SublayerTarget(name, site, layer, hidden, weight.dtype, weight.device));
+            chosen.Add(TargetOf(modules, name, site, component));
         }
         var present = sites.Select(s => TargetResolver.LayerIndex(s.name)).OfType<int>().Distinct().Order().ToList();
         var missing = layers?.Where(l => !present.Contains(l)).ToList() ?? [];
@@ -98,6 +88,26 @@ public static class SublayerSites
             throw;
         }
         return new SortedDictionary<string, T>(attached.ToDictionary(a => a.Target.Name, a => a.Adapter), StringComparer.Ordinal);
+    }
+
+    /// <summary>The site called <paramref name="siteName"/>, sized as <see cref="Find"/> sizes sites (for rebuilding a saved
+    /// adapter there).</summary>
+    /// <param name="root">The component root.</param>
+    /// <param name="component">The component's name, for messages.</param>
+    /// <param name="siteName">The site's module name, e.g. <c>model.layers.0.mlp_site</c>.</param>
+    /// <exception cref="ArgumentException">No sublayer site has that name, or its layer's width cannot be told.</exception>
+    public static SublayerTarget Target(nn.Module root, string component, string siteName)
+    {
+        var modules = root.named_modules().ToList();
+        var site = modules.FirstOrDefault(m => m.name == siteName).module as SublayerAdapterSite
+            ?? throw new ArgumentException($"{component}: '{siteName}' is not a sublayer adapter site.");
+        return TargetOf(modules, siteName, site, component);
+    }
+
+    private static SublayerTarget TargetOf(List<(string name, nn.Module module)> modules, string siteName, SublayerAdapterSite site, string component)
+    {
+        var (hidden, weight) = LayerWidth(modules, siteName, component);
+        return new SublayerTarget(siteName, site, TargetResolver.LayerIndex(siteName), hidden, weight.dtype, weight.device);
     }
 
     private static (long Hidden, Tensor Weight) LayerWidth(List<(string name, nn.Module module)> modules, string siteName, string component)

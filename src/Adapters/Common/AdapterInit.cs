@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace MMAdapt.Adapters.Bottleneck;
+namespace MMAdapt.Adapters.Common;
 
 /// <summary>
 /// Parameter initialisers for adapters. Values are drawn on the CPU from a seeded generator (so a seed gives the

@@ -1,9 +1,10 @@
+using MMAdapt.Adapters.Common;
 using MMAdapt.Core.Modules;
 
-namespace MMAdapt.Adapters.Bottleneck;
+namespace MMAdapt.Adapters.Sublayers;
 
 /// <summary>How a sublayer adapter joins the frozen block it wraps, and which blocks get one.</summary>
-public enum AdapterPlacement
+public enum SublayerPlacement
 {
     /// <summary>Houlsby et al. (2019): in sequence after both the attention and the MLP block, <c>out + f(out)</c>.</summary>
     Houlsby,
@@ -21,10 +22,10 @@ public enum AdapterPlacement
 public sealed record ResolvedPlacement(bool Parallel, IReadOnlyList<SublayerKind> Kinds);
 
 /// <summary>The placement table: option names and the blocks each placement implies.</summary>
-public static class AdapterPlacements
+public static class SublayerPlacements
 {
-    private static readonly OptionTable<AdapterPlacement> Table = new("placement",
-        ("houlsby", AdapterPlacement.Houlsby), ("pfeiffer", AdapterPlacement.Pfeiffer), ("parallel", AdapterPlacement.Parallel));
+    private static readonly OptionTable<SublayerPlacement> Table = new("placement",
+        ("houlsby", SublayerPlacement.Houlsby), ("pfeiffer", SublayerPlacement.Pfeiffer), ("parallel", SublayerPlacement.Parallel));
 
     private static readonly OptionTable<SublayerKind> Sublayers = new("sublayer", ("attention", SublayerKind.Attention), ("mlp", SublayerKind.Mlp));
 
@@ -39,16 +40,16 @@ public static class AdapterPlacements
         var kind = Table.Parse(placement, source);
         IReadOnlyList<SublayerKind> implied = kind switch
         {
-            AdapterPlacement.Houlsby => [SublayerKind.Attention, SublayerKind.Mlp],
+            SublayerPlacement.Houlsby => [SublayerKind.Attention, SublayerKind.Mlp],
             _ => [SublayerKind.Mlp],
         };
         if (sublayers is null)
-            return new ResolvedPlacement(kind == AdapterPlacement.Parallel, implied);
+            return new ResolvedPlacement(kind == SublayerPlacement.Parallel, implied);
         var chosen = ParseSublayers(sublayers, source);
-        if (kind != AdapterPlacement.Parallel && !chosen.Order().SequenceEqual(implied.Order()))
+        if (kind != SublayerPlacement.Parallel && !chosen.Order().SequenceEqual(implied.Order()))
             throw new InvalidDataException($"{source}: sublayers [{string.Join(", ", sublayers)}] contradict placement '{Table.NameOf(kind)}', " +
                                            $"which always wraps [{string.Join(", ", implied.Select(Sublayers.NameOf))}]; use placement 'parallel' to choose the blocks.");
-        return new ResolvedPlacement(kind == AdapterPlacement.Parallel, chosen);
+        return new ResolvedPlacement(kind == SublayerPlacement.Parallel, chosen);
     }
 
     /// <summary>Resolves a list of block names (<c>attention</c>, <c>mlp</c>; case-insensitive).</summary>

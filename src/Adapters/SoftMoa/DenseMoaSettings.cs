@@ -1,0 +1,14 @@
+using MMAdapt.Adapters.Common;
+
+namespace MMAdapt.Adapters.SoftMoa;
+
+/// <summary>
+/// What a <see cref="DenseMixtureOfAdapters"/> is built with, apart from its token width, dtype and device (those of the
+/// site it sits in); saved in <c>mmadapt_config.json</c> as the settings of kind <c>dense_moa</c>.
+/// </summary>
+/// <param name="Experts">Number of adapters (positive).</param>
+/// <param name="Bottleneck">Each adapter's middle width (positive).</param>
+/// <param name="Activation">The adapters' nonlinearity.</param>
+/// <param name="Scaling">Factor on the adapters' outputs.</param>
+/// <param name="Parallel">True: reads the block's input; false: its output.</param>
+public sealed record DenseMoaSettings(long Experts, long Bottleneck, AdapterActivation Activation, double Scaling, bool Parallel);
