@@ -62,7 +62,7 @@ internal sealed class AdaptersBenchmark : IBenchmarkCase
 
     public int Run(string[] args)
     {
-        int steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3;
+        int steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 11;
         set_num_threads(2);
         var config = new LlamaConfig
         {
@@ -107,23 +107,38 @@ internal sealed class AdaptersBenchmark : IBenchmarkCase
         };
 
         double gflops = MatmulGflops();
-        Console.WriteLine($"threads {get_num_threads()}, batch 2 x 512 tokens, hidden 1024, 4 blocks, fp32, {steps} measured steps after 1 warm-up");
+        Console.WriteLine($"threads {get_num_threads()}, batch 2 x 512 tokens, hidden 1024, 4 blocks, fp32; median of {steps} interleaved rounds after 1 warm-up");
         Console.WriteLine($"machine matmul (2048x1024 @ 1024x1024, fp32): {gflops:F0} GFLOP/s");
         Console.WriteLine();
         Console.WriteLine("| case | ms/step | overhead ms | trainable params | adapter |");
         Console.WriteLine("| --- | ---: | ---: | ---: | --- |");
-        var times = new Dictionary<string, double>();
-        foreach (var row in rows)
+        // Rows run interleaved (one step of each per round) and report their median, so load from other processes on
+        // the machine falls on every row alike instead of on whichever row ran at the time.
+        var prepared = rows.Select(Prepare).ToList();
+        var samples = rows.ToDictionary(r => r.Name, _ => new List<double>());
+        foreach (var p in prepared)
+            p.Step(); // warm-up
+        for (int round = 0; round < steps; round++)
+            foreach (var (row, p) in rows.Zip(prepared))
+                samples[row.Name].Add(p.Step());
+        var times = samples.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
+        foreach (var (row, p) in rows.Zip(prepared))
         {
-            var (ms, trainable) = Measure(row, steps);
-            times[row.Name] = ms;
             bool baseline = row.Name.StartsWith("frozen", StringComparison.Ordinal);
-            double overhead = baseline ? 0 : ms - times[row.Baseline];
-            Console.WriteLine($"| {row.Name} | {ms:F0} | {(baseline ? "-" : overhead.ToString("F0", CultureInfo.InvariantCulture))} | {trainable:N0} | {row.Adapter} |");
+            double overhead = baseline ? 0 : times[row.Name] - times[row.Baseline];
+            Console.WriteLine($"| {row.Name} | {times[row.Name]:F0} | {(baseline ? "-" : overhead.ToString("F0", CultureInfo.InvariantCulture))} | {p.Trainable:N0} | {row.Adapter} |");
+            p.Dispose();
         }
 
         double lora = times["lora"] - times["frozen"], fused = times["moe-lora-fused"] - times["frozen"], loop = times["moe-lora-loop"] - times["frozen"];
+        // The adapters' matmul work per step (forward + the two backward matmuls, the input needing grad): a dense mixture
+        // multiplies every token by all E experts' A (plus the router) and B, so it cannot cost less than this.
+        var widths = new (long In, long Out)[] { (1024, 1024), (1024, 1024), (1024, 1024), (1024, 1024), (1024, 2816), (1024, 2816), (2816, 1024) };
+        double Work(long down, long up) => 4 * widths.Sum(w => 6.0 * 1024 * (down * w.In + up * w.Out)) / 1e9; // GFLOP, 4 blocks, N = 1024 tokens
+        double loraWork = Work(8, 8), moeWork = Work(8 * 8 + 8, 8 * 8);
         Console.WriteLine();
+        Console.WriteLine($"adapter matmul work per step: lora {loraWork:F1} GFLOP, dense mixture {moeWork:F1} GFLOP; at {gflops:F0} GFLOP/s the mixture's " +
+                          $"overhead cannot drop below {1000 * moeWork / gflops:F0} ms (measured {fused:F0} ms), so against this LoRA the first ratio is at least {1000 * moeWork / gflops / lora:F2}.");
         bool g1 = fused <= 1.5 * lora, g2 = loop >= 2 * fused, g3 = times["moe-lora-fused"] / times["lora"] <= 1.2;
         Console.WriteLine($"(moe-lora-fused - frozen) / (lora - frozen) = {fused / lora:F2} (goal <= 1.5): {(g1 ? "PASS" : "FAIL")}");
         Console.WriteLine($"(moe-lora-loop - frozen) / (moe-lora-fused - frozen) = {loop / fused:F2} (goal >= 2): {(g2 ? "PASS" : "FAIL")}");
@@ -131,39 +146,69 @@ internal sealed class AdaptersBenchmark : IBenchmarkCase
         return g1 && g2 && g3 ? 0 : 1;
     }
 
-    private static (double Ms, long Trainable) Measure(Row row, int steps)
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    /// <summary>A built stack with its adapters and inputs, ready to time one step at a time.</summary>
+    private sealed class Prepared : IDisposable
+    {
+        private readonly Stack stack;
+        private readonly Tensor embeddings, weights, modality;
+
+        public Prepared(Stack stack, long trainable)
+        {
+            this.stack = stack;
+            Trainable = trainable;
+            embeddings = (randn([2, 512, 1024], generator: new Generator(1)) * 0.5).DetachFromDisposeScope();
+            weights = randn([2, 512, 1024], generator: new Generator(2)).DetachFromDisposeScope();
+            modality = cat([full(2, 256, (long)Modality.Image), full(2, 256, (long)Modality.Text)], 1).DetachFromDisposeScope(); // half the tokens image
+        }
+
+        public long Trainable { get; }
+
+        /// <summary>One forward + backward; returns milliseconds.</summary>
+        public double Step()
+        {
+            var watch = Stopwatch.StartNew();
+            using (var scope = NewDisposeScope())
+            {
+                var input = embeddings.detach().requires_grad_(true);
+                var context = new ForwardContext { Training = true, TokenModality = modality };
+                var hidden = stack.Forward(input, context);
+                (hidden * weights).mean().backward();
+                context.Sink.Dispose();
+                stack.Module.zero_grad();
+            }
+            return watch.Elapsed.TotalMilliseconds;
+        }
+
+        public void Dispose()
+        {
+            stack.Module.Dispose();
+            embeddings.Dispose();
+            weights.Dispose();
+            modality.Dispose();
+        }
+    }
+
+    private static Prepared Prepare(Row row)
     {
         var stack = row.Build();
-        using var model = stack.Module;
+        var model = stack.Module;
         row.Attach(model);
         Trainability.FreezeAll(model);
         Trainability.UnfreezeAdapters(model);
-        // Make B non-zero so the experts really contribute (as after some training).
+        // Make the zero-initialised halves non-zero so the adapters really contribute (as after some training).
         using (no_grad())
             foreach (var (name, p) in model.named_parameters())
                 if (p.requires_grad && (name.EndsWith("lora_B.weight", StringComparison.Ordinal) || name.EndsWith("_B", StringComparison.Ordinal)
                                         || name.EndsWith("up_proj.weight", StringComparison.Ordinal) || name.EndsWith("up.weight", StringComparison.Ordinal)))
                     p.normal_(0, 0.01);
-        long trainable = model.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
-        using var embeddings = randn([2, 512, 1024], generator: new Generator(1)) * 0.5;
-        using var weights = randn([2, 512, 1024], generator: new Generator(2));
-        using var modality = cat([full(2, 256, (long)Modality.Image), full(2, 256, (long)Modality.Text)], 1); // half the tokens image
         model.train();
-        var watch = new Stopwatch();
-        for (int step = -1; step < steps; step++)
-        {
-            using var scope = NewDisposeScope();
-            var input = embeddings.detach().requires_grad_(true);
-            if (step == 0)
-                watch.Start();
-            var context = new ForwardContext { Training = true, TokenModality = modality };
-            var hidden = stack.Forward(input, context);
-            (hidden * weights).mean().backward();
-            context.Sink.Dispose();
-            model.zero_grad();
-        }
-        watch.Stop();
-        return (watch.Elapsed.TotalMilliseconds / steps, trainable);
+        return new Prepared(stack, model.parameters().Where(p => p.requires_grad).Sum(p => p.numel()));
     }
 
     private static double MatmulGflops()
