@@ -1,3 +1,4 @@
+using MMAdapt.Core.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -105,5 +106,48 @@ public static class TextGenerator
             allMask.Dispose();
         }
         return outputs;
+    }
+
+    /// <summary>
+    /// Generates after a prompt given as embeddings <c>[1, tokens, hidden]</c> (a multimodal prompt with media tokens
+    /// spliced in), then feeds the generated ids back as usual, with a KV cache.
+    /// </summary>
+    /// <param name="model">The decoder.</param>
+    /// <param name="promptEmbeddings"><c>[1, tokens, hidden]</c>.</param>
+    /// <param name="promptContext">The prompt's context (token modalities, sample keys).</param>
+    /// <param name="options">How to pick tokens and when to stop.</param>
+    /// <returns>The new token ids, including the stop token that ended generation.</returns>
+    public static IReadOnlyList<int> GenerateFromEmbeddings(ICausalLanguageModel model, Tensor promptEmbeddings, ForwardContext? promptContext,
+        GenerationOptions options)
+    {
+        options.Validate();
+        if (promptEmbeddings.dim() != 3 || promptEmbeddings.shape[0] != 1)
+            throw new ArgumentException($"prompt embeddings must be [1, tokens, hidden]; got [{string.Join(", ", promptEmbeddings.shape)}].");
+        var output = new List<int>();
+        if (options.MaxNewTokens == 0)
+            return output;
+        var stops = options.StopTokenIds.ToHashSet();
+        // Later steps are text; sample-level routing keys stay with the sample.
+        var stepContext = new ForwardContext { SampleKeys = promptContext?.SampleKeys ?? new Dictionary<string, Tensor>() };
+        using var _ = no_grad();
+        using var sampler = new TokenSampler(options);
+        using var cache = model.CreateCache(promptEmbeddings.shape[1] + options.MaxNewTokens);
+        Tensor? next = null;
+        for (int step = 0; step < options.MaxNewTokens; step++)
+        {
+            using var scope = NewDisposeScope();
+            var input = step == 0
+                ? new DecoderInput { InputsEmbeds = promptEmbeddings, Cache = cache, Context = promptContext, LogitsToKeep = 1 }
+                : new DecoderInput { InputIds = next, Cache = cache, Context = stepContext, LogitsToKeep = 1 };
+            var logits = model.Forward(input).Logits.select(1, -1);          // [1, vocab]
+            int id = (int)sampler.Next(logits).cpu().item<long>();
+            output.Add(id);
+            if (stops.Contains(id))
+                break;
+            next?.Dispose();
+            next = tensor(new long[,] { { id } }, device: model.Device).DetachFromDisposeScope();
+        }
+        next?.Dispose();
+        return output;
     }
 }

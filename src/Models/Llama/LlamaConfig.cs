@@ -73,6 +73,30 @@ public sealed record LlamaConfig
     /// <summary>True when the config asks for sliding-window attention, which this decoder does not do.</summary>
     [JsonIgnore] public bool AsksForSlidingWindow => SlidingWindow is > 0 && (ModelType != "qwen2" || UseSlidingWindow == true);
 
+    /// <summary>Reads the LLM part of a multimodal config: its <c>text_config</c> object (LLaVA), or the file itself.</summary>
+    /// <exception cref="InvalidDataException">No supported text model in the file; the message names it.</exception>
+    public static LlamaConfig LoadText(string path)
+    {
+        using var document = HfConfigReader.ReadDocument(path);
+        if (!document.RootElement.TryGetProperty("text_config", out var text) || text.ValueKind != System.Text.Json.JsonValueKind.Object)
+            return Load(path);
+        var modelType = text.TryGetProperty("model_type", out var t) ? t.GetString() : "llama"; // LLaVA configs may omit it for Llama
+        if (modelType is null || !SupportedModelTypes.Contains(modelType))
+            throw new InvalidDataException(
+                $"{path}: text_config.model_type '{modelType ?? "(missing)"}' is not supported by the Llama-family decoder; supported: {string.Join(", ", SupportedModelTypes)}.");
+        LlamaConfig config;
+        try
+        {
+            config = System.Text.Json.JsonSerializer.Deserialize<LlamaConfig>(text.GetRawText(), HfConfigReader.Options)! with { ModelType = modelType };
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"{path}: invalid text_config at '{e.Path}': {e.Message.Split(" Path:")[0]}", e);
+        }
+        config.Validate(path + " (text_config)");
+        return config;
+    }
+
     /// <summary>Reads and validates a config.json.</summary>
     /// <exception cref="InvalidDataException">Unsupported model_type (the message lists the supported
     /// ones) or inconsistent sizes; the message names the file and the key.</exception>

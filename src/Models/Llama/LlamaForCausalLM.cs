@@ -89,6 +89,48 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
         return result;
     }
 
+    /// <summary>Builds the decoder for <paramref name="config"/> and loads it from a checkpoint whose names carry a prefix
+    /// (a LLaVA folder: <c>language_model.model.…</c> and <c>language_model.lm_head.weight</c>, or the newer
+    /// <c>model.language_model.…</c> with a top-level <c>lm_head.weight</c>); other tensors (tower, projector) are skipped.</summary>
+    /// <param name="config">The text model's config (e.g. <see cref="LlamaConfig.LoadText"/>).</param>
+    /// <param name="folder">The checkpoint folder.</param>
+    /// <param name="dtype">Weight dtype.</param>
+    /// <param name="device">Weight device.</param>
+    public static LlamaForCausalLM FromCheckpoint(LlamaConfig config, string folder, ScalarType? dtype = null, Device? device = null)
+    {
+        var result = new LlamaForCausalLM(config, dtype ?? ScalarType.Float32, device);
+        try
+        {
+            using var checkpoint = CheckpointReader.Open(folder);
+            var keyMap = LanguageModelKeyMap(checkpoint);
+            StateDictLoader.Load(result, checkpoint, keyMap,
+                allowMissing: name => config.TieWordEmbeddings && name == "lm_head.weight",
+                allowUnexpected: name => name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal));
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+        return result;
+    }
+
+    /// <summary>Maps a checkpoint's names to this model's keys, finding where the language model sits.</summary>
+    private static Func<string, string?> LanguageModelKeyMap(CheckpointReader checkpoint)
+    {
+        const string anchor = "layers.0.input_layernorm.weight";
+        string? Layout(string prefix) => checkpoint.Contains(prefix + anchor) ? prefix : null;
+        if (Layout("model.") is not null)
+            return name => name.StartsWith("model.", StringComparison.Ordinal) || name == "lm_head.weight" ? name : null;
+        if (Layout("language_model.model.") is not null)   // LLaVA (transformers < 4.52)
+            return name => name.StartsWith("language_model.", StringComparison.Ordinal) ? name["language_model.".Length..] : null;
+        if (Layout("model.language_model.") is not null)   // LLaVA (transformers >= 4.52)
+            return name => name.StartsWith("model.language_model.", StringComparison.Ordinal) ? "model." + name["model.language_model.".Length..]
+                : name == "lm_head.weight" ? name : null;
+        throw new CheckpointException(checkpoint.Path, anchor,
+            "no language model found (looked for model., language_model.model. and model.language_model. prefixes)");
+    }
+
     /// <summary>Saves <c>config.json</c> and <c>model.safetensors</c> (sharded above <paramref name="maxShardBytes"/>)
     /// in Hugging Face's layout, so that <see cref="FromPretrained"/> and <c>transformers</c> load the folder.
     /// A tied LM head is stored once, as <c>model.embed_tokens.weight</c>. Adapter weights are not included.</summary>
