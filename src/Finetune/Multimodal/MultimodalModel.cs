@@ -1,0 +1,256 @@
+using MMAdapt.Connectors;
+using MMAdapt.Core.Modules;
+using MMAdapt.Models.Chat;
+using MMAdapt.Models.Generation;
+using MMAdapt.Models.Llama;
+using MMAdapt.Models.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MMAdapt.Finetune.Multimodal;
+
+/// <summary>
+/// A frozen LLM that sees and hears: the tokenizer and chat template, the LLM, frozen image and audio towers, the
+/// connectors that map their features into the LLM's embedding space, and whatever adapters are attached to any of
+/// them. Media placeholders in the text become slots filled with connector outputs; every token carries its
+/// modality, and each sample's mean prompt embedding is available to sample-level routers as <see cref="PromptKey"/>.
+/// </summary>
+/// <example><code>
+/// var sample = model.EncodeConversation(messages, images: ["cat.png"], audios: [], source: "demo");
+/// using var batch = model.Collate([sample!]);
+/// var context = model.Context(batch, training: true);
+/// var loss = model.Loss(batch, context);
+/// </code></example>
+public sealed class MultimodalModel : IDisposable
+{
+    /// <summary>The <see cref="ForwardContext.SampleKeys"/> entry holding each sample's mean prompt-token embedding
+    /// <c>[batch, hidden]</c> (Octavius-style routing; layer-normalise it for Awaker's).</summary>
+    public const string PromptKey = "prompt_mean";
+
+    /// <summary>Creates the model from its parts.</summary>
+    /// <param name="llm">The frozen decoder.</param>
+    /// <param name="tokenizer">Its tokenizer.</param>
+    /// <param name="template">The chat template.</param>
+    /// <param name="vision">The image side, or null.</param>
+    /// <param name="audio">The audio side, or null.</param>
+    /// <param name="imageConnector">Maps image features to the LLM width (required with <paramref name="vision"/>).</param>
+    /// <param name="audioConnector">Maps audio features to the LLM width (required with <paramref name="audio"/>).</param>
+    /// <param name="promptEncoder">Tokenisation and truncation settings.</param>
+    /// <exception cref="ArgumentException">A tower without its connector, or widths that do not fit.</exception>
+    public MultimodalModel(LlamaForCausalLM llm, TextTokenizer tokenizer, ChatTemplate template, VisionPart? vision, AudioPart? audio,
+        Connector? imageConnector, Connector? audioConnector, MultimodalPromptEncoder promptEncoder)
+    {
+        Llm = llm;
+        Tokenizer = tokenizer;
+        Template = template;
+        Vision = vision;
+        Audio = audio;
+        ImageConnector = imageConnector;
+        AudioConnector = audioConnector;
+        PromptEncoder = promptEncoder;
+        Check(vision?.Tower.HiddenSize, imageConnector, "image");
+        Check(audio?.HiddenSize, audioConnector, "audio");
+    }
+
+    private void Check(int? towerWidth, Connector? connector, string kind)
+    {
+        if (towerWidth is null)
+            return;
+        if (connector is null)
+            throw new ArgumentException($"the {kind} tower needs a connector.");
+        if (connector.InFeatures != towerWidth || connector.OutFeatures != Llm.HiddenSize)
+            throw new ArgumentException($"the {kind} connector maps {connector.InFeatures} -> {connector.OutFeatures}, but the tower gives {towerWidth} " +
+                                        $"and the LLM takes {Llm.HiddenSize}.");
+    }
+
+    /// <summary>The frozen decoder.</summary>
+    public LlamaForCausalLM Llm { get; }
+    /// <summary>Its tokenizer.</summary>
+    public TextTokenizer Tokenizer { get; }
+    /// <summary>The chat template.</summary>
+    public ChatTemplate Template { get; }
+    /// <summary>The image side, or null.</summary>
+    public VisionPart? Vision { get; }
+    /// <summary>The audio side, or null.</summary>
+    public AudioPart? Audio { get; }
+    /// <summary>The image connector, or null.</summary>
+    public Connector? ImageConnector { get; }
+    /// <summary>The audio connector, or null.</summary>
+    public Connector? AudioConnector { get; }
+    /// <summary>Tokenisation, truncation and loss-mask settings.</summary>
+    public MultimodalPromptEncoder PromptEncoder { get; }
+
+    /// <summary>The named parts adapters attach to and stages train: <c>llm</c>, <c>vision</c>, <c>audio</c>,
+    /// <c>connector:image</c>, <c>connector:audio</c> (those present).</summary>
+    public IReadOnlyList<(string Component, nn.Module Root)> Components
+    {
+        get
+        {
+            var parts = new List<(string, nn.Module)> { ("llm", Llm) };
+            if (Vision is not null) parts.Add(("vision", Vision.Tower));
+            if (Audio is not null) parts.Add(("audio", Audio.Tower));
+            if (ImageConnector is not null) parts.Add(("connector:image", ImageConnector));
+            if (AudioConnector is not null) parts.Add(("connector:audio", AudioConnector));
+            return parts;
+        }
+    }
+
+    /// <summary>The id that fills padding and media slots.</summary>
+    public int PadId => Tokenizer.PadTokenId ?? Tokenizer.EosTokenId ?? 0;
+
+    /// <summary>Decodes and preprocesses one media file (thread-safe).</summary>
+    public PreparedMedia PrepareMedia(string file, Modality modality) => modality switch
+    {
+        Modality.Image => (Vision ?? throw new InvalidOperationException($"{file}: the model has no image tower.")).Prepare(file),
+        Modality.Audio => (Audio ?? throw new InvalidOperationException($"{file}: the model has no audio tower.")).Prepare(file),
+        _ => throw new ArgumentException($"{file}: {modality} is not a media modality."),
+    };
+
+    /// <summary>How many LLM tokens a media item becomes.</summary>
+    public int SlotCount(PreparedMedia media) => media.Modality == Modality.Image
+        ? ImageConnector!.OutputTokens(media.EncoderTokens)
+        : AudioConnector!.OutputTokens(media.EncoderTokens);
+
+    /// <summary>Prepares a conversation's media and encodes it (thread-safe). Media are taken in the order their
+    /// placeholders appear in the text: the next image for each <c>&lt;image&gt;</c>, the next clip for each <c>&lt;audio&gt;</c>.</summary>
+    /// <returns>The sample, or null when it is too long and the truncation policy drops it.</returns>
+    /// <exception cref="InvalidDataException">Placeholders and attached media do not match (the message names the source).</exception>
+    public EncodedSample? EncodeConversation(IReadOnlyList<ChatMessage> messages, IReadOnlyList<string> images, IReadOnlyList<string> audios,
+        string source, bool addGenerationPrompt = false)
+    {
+        var text = string.Concat(messages.Select(m => m.Content));
+        int imagePlaceholders = Count(text, MultimodalPromptEncoder.ImagePlaceholder), audioPlaceholders = Count(text, MultimodalPromptEncoder.AudioPlaceholder);
+        if (imagePlaceholders != images.Count || audioPlaceholders != audios.Count)
+            throw new InvalidDataException($"{source}: {imagePlaceholders} <image> and {audioPlaceholders} <audio> placeholder(s) " +
+                                           $"but {images.Count} image(s) and {audios.Count} audio clip(s) attached.");
+        var order = new List<(int At, Modality Modality)>();
+        foreach (var (placeholder, modality) in new[] { (MultimodalPromptEncoder.ImagePlaceholder, Modality.Image), (MultimodalPromptEncoder.AudioPlaceholder, Modality.Audio) })
+            for (int at = text.IndexOf(placeholder, StringComparison.Ordinal); at >= 0; at = text.IndexOf(placeholder, at + 1, StringComparison.Ordinal))
+                order.Add((at, modality));
+        int nextImage = 0, nextAudio = 0;
+        var media = order.OrderBy(o => o.At)
+            .Select(o => PrepareMedia(o.Modality == Modality.Image ? images[nextImage++] : audios[nextAudio++], o.Modality))
+            .ToList();
+        return PromptEncoder.Encode(messages, media, SlotCount, source, addGenerationPrompt);
+    }
+
+    private static int Count(string text, string placeholder)
+    {
+        int count = 0;
+        for (int at = text.IndexOf(placeholder, StringComparison.Ordinal); at >= 0; at = text.IndexOf(placeholder, at + 1, StringComparison.Ordinal))
+            count++;
+        return count;
+    }
+
+    /// <summary>Stacks encoded samples into a batch on the LLM's device.</summary>
+    public MultimodalBatch Collate(IReadOnlyList<EncodedSample> samples) => MultimodalBatch.Collate(samples, PadId, Llm.Device);
+
+    /// <summary>The forward context of a batch: token modalities, the padding mask and the prompt routing key.</summary>
+    /// <remarks>The key and the context's tensors belong to the caller's dispose scope.</remarks>
+    public ForwardContext Context(MultimodalBatch batch, bool training)
+    {
+        using var _ = no_grad();
+        var embeddings = Llm.Embed(batch.Ids);                                                           // [batch, tokens, hidden]
+        var weights = batch.PromptMask.to(embeddings.dtype).unsqueeze(-1);                                 // [batch, tokens, 1]
+        var key = (embeddings * weights).sum(1) / weights.sum(1).clamp_min(1);                            // [batch, hidden]
+        return new ForwardContext
+        {
+            TokenModality = batch.Modalities,
+            AttentionMask = batch.AttentionMask,
+            SampleKeys = new Dictionary<string, Tensor> { [PromptKey] = key },
+            Training = training,
+        };
+    }
+
+    /// <summary>
+    /// The context for a tower or connector: the LLM's context describes LLM tokens (its mask and modalities have the
+    /// LLM's shape), so media parts get their own, sharing only the training flag and the aux sink (a MoE connector's
+    /// losses land with the LLM's).
+    /// </summary>
+    private static ForwardContext? MediaContext(ForwardContext? context) =>
+        context is null ? null : new ForwardContext { Training = context.Training, Sink = context.Sink };
+
+    /// <summary>The LLM input: token embeddings with every media slot replaced by its connector output.</summary>
+    /// <returns><c>[batch, tokens, hidden]</c></returns>
+    public Tensor Embed(MultimodalBatch batch, ForwardContext? context)
+    {
+        using var scope = NewDisposeScope();
+        var media = MediaContext(context);
+        var embeddings = Llm.Embed(batch.Ids, context);                                                   // [batch, tokens, hidden]
+        long hidden = embeddings.shape[2];
+        var flat = embeddings.reshape(-1, hidden);                                                         // [batch·tokens, hidden]
+        if (batch.Pixels is not null)
+        {
+            var features = Vision!.Encode(batch.Pixels, media);                                            // [images, encoder tokens, width]
+            var projected = ImageConnector!.Forward(features, media);                                      // [images, slots, hidden]
+            flat = flat.index_copy(0, batch.ImagePositions!, projected.reshape(-1, hidden).to(flat.dtype));
+        }
+        if (batch.Audio is not null)
+        {
+            var features = Audio!.Encode(batch.Audio, media);                                              // [clips, frames, width]
+            // Clips may keep different numbers of frames (trimmed Whisper outputs): connect each on its own.
+            var pieces = new List<Tensor>();
+            for (int i = 0; i < batch.AudioSlots.Count; i++)
+            {
+                var clip = features.narrow(0, i, 1).narrow(1, 0, batch.AudioSlots[i].Media.EncoderTokens);
+                pieces.Add(AudioConnector!.Forward(clip, media).reshape(-1, hidden));
+            }
+            flat = flat.index_copy(0, batch.AudioPositions!, cat(pieces, 0).to(flat.dtype));
+        }
+        return flat.view(embeddings.shape).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Runs the LLM on a batch.</summary>
+    public DecoderOutput Forward(MultimodalBatch batch, ForwardContext context)
+    {
+        using var scope = NewDisposeScope();
+        var embeddings = Embed(batch, context);
+        var output = Llm.Forward(new DecoderInput { InputsEmbeds = embeddings, AttentionMask = batch.AttentionMask, Context = context });
+        return new DecoderOutput(output.Logits.MoveToOuterDisposeScope(), output.LastHiddenState.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Mean next-token cross-entropy over labelled tokens (assistant answers by default).</summary>
+    /// <returns>A scalar; zero (with a graph) when the batch has no labelled token.</returns>
+    public Tensor Loss(MultimodalBatch batch, ForwardContext context)
+    {
+        using var scope = NewDisposeScope();
+        var logits = Forward(batch, context).Logits;                                                        // [batch, tokens, vocab]
+        long vocab = logits.shape[2];
+        var predicted = logits.narrow(1, 0, batch.Length - 1).reshape(-1, vocab);                          // position t predicts t + 1
+        var targets = batch.Labels.narrow(1, 1, batch.Length - 1).reshape(-1);
+        var loss = nn.functional.cross_entropy(predicted, targets, ignore_index: EncodedSample.IgnoreIndex);
+        if (batch.LabelledTokens == 0)
+            loss = logits.sum() * 0; // keep the graph; nothing to learn from this batch
+        return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Answers a prompt about images and sounds; a prompt without placeholders gets one per attached item prepended.</summary>
+    public string Generate(string prompt, IReadOnlyList<string> images, IReadOnlyList<string> audios, GenerationOptions options)
+    {
+        var text = prompt;
+        if (!text.Contains(MultimodalPromptEncoder.AudioPlaceholder, StringComparison.Ordinal))
+            text = string.Concat(Enumerable.Repeat(MultimodalPromptEncoder.AudioPlaceholder + "\n", audios.Count)) + text;
+        if (!text.Contains(MultimodalPromptEncoder.ImagePlaceholder, StringComparison.Ordinal))
+            text = string.Concat(Enumerable.Repeat(MultimodalPromptEncoder.ImagePlaceholder + "\n", images.Count)) + text;
+        var sample = EncodeConversation([ChatMessage.User(text)], images, audios, "prompt", addGenerationPrompt: true)
+            ?? throw new InvalidDataException($"the prompt is longer than max_seq_len {PromptEncoder.MaxSequenceLength}.");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var batch = Collate([sample]);
+        var context = Context(batch, training: false);
+        var embeddings = Embed(batch, context);
+        var ids = TextGenerator.GenerateFromEmbeddings(Llm, embeddings, context,
+            options.StopTokenIds.Count > 0 ? options : options with { StopTokenIds = Tokenizer.EosTokenId is int eos ? [eos] : [] });
+        return Tokenizer.Decode(ids, skipSpecialTokens: true);
+    }
+
+    /// <summary>Frees every part.</summary>
+    public void Dispose()
+    {
+        Llm.Dispose();
+        Vision?.Dispose();
+        Audio?.Dispose();
+        ImageConnector?.Dispose();
+        AudioConnector?.Dispose();
+    }
+}
