@@ -232,8 +232,14 @@ public sealed class MultimodalModel : IDisposable
             text = string.Concat(Enumerable.Repeat(MultimodalPromptEncoder.AudioPlaceholder + "\n", audios.Count)) + text;
         if (!text.Contains(MultimodalPromptEncoder.ImagePlaceholder, StringComparison.Ordinal))
             text = string.Concat(Enumerable.Repeat(MultimodalPromptEncoder.ImagePlaceholder + "\n", images.Count)) + text;
-        var sample = EncodeConversation([ChatMessage.User(text)], images, audios, "prompt", addGenerationPrompt: true)
-            ?? throw new InvalidDataException($"the prompt is longer than max_seq_len {PromptEncoder.MaxSequenceLength}.");
+        return Answer([ChatMessage.User(text)], images, audios, options);
+    }
+
+    /// <summary>Continues a conversation (its last turn from the user) with the assistant's answer.</summary>
+    public string Answer(IReadOnlyList<ChatMessage> conversation, IReadOnlyList<string> images, IReadOnlyList<string> audios, GenerationOptions options)
+    {
+        var sample = EncodeConversation(conversation, images, audios, "question", addGenerationPrompt: true)
+            ?? throw new InvalidDataException($"the question is longer than max_seq_len {PromptEncoder.MaxSequenceLength}.");
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         using var batch = Collate([sample]);

@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using MMAdapt.Adapters.Mixtures;
+using MMAdapt.Finetune.Multimodal;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MMAdapt.Finetune.Training;
+
+/// <summary>What a finished stage reports.</summary>
+/// <param name="Steps">Optimiser steps the stage took (in total, including steps before a resume).</param>
+/// <param name="LastLoss">The last logged training loss.</param>
+/// <param name="TrainedParameters">Parameters trained in full so far (for later stages' checkpoints).</param>
+/// <param name="FinalCheckpoint">The stage's final checkpoint folder.</param>
+public sealed record StageResult(int Steps, double? LastLoss, IReadOnlyList<string> TrainedParameters, string FinalCheckpoint);
+
+/// <summary>A loss or gradient that is NaN or infinite stops the stage.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>
+/// Runs one stage: chooses what trains, then repeats forward, backward (with gradient accumulation), clipping and an
+/// AdamW step under the learning-rate schedule; logs to <see cref="MetricsLog"/>, evaluates, writes atomic
+/// checkpoints (<c>&lt;output&gt;/&lt;stage&gt;/step_N</c>, keep-last-N, then <c>final</c>) and the stage's plots.
+/// Every step runs in its own dispose scope; the data order comes from the seed, so a resumed stage repeats the
+/// uninterrupted one exactly on CPU.
+/// </summary>
+public sealed class StageRunner(MultimodalModel model, string outputDir, long seed, MetricsLog log, TextWriter? console = null)
+{
+    /// <summary>Runs the stage.</summary>
+    /// <param name="stageIndex">Its index in the recipe (part of its data seed).</param>
+    /// <param name="stage">The settings.</param>
+    /// <param name="train">Training examples.</param>
+    /// <param name="eval">Evaluation examples, or null.</param>
+    /// <param name="stepAtStart">Optimiser steps taken by earlier stages.</param>
+    /// <param name="trainedEarlier">Parameters trained in full by earlier stages.</param>
+    /// <param name="resume">A checkpoint of this stage to continue from, or null.</param>
+    /// <exception cref="TrainingDivergedException">The loss or gradient became NaN or infinite.</exception>
+    public StageResult Run(int stageIndex, StageSettings stage, ITrainingExamples train, ITrainingExamples? eval, int stepAtStart,
+        IReadOnlyList<string> trainedEarlier, string? resume = null)
+    {
+        if (train.Count == 0)
+            throw new ArgumentException($"stage '{stage.Name}': the training set is empty.");
+        var components = model.Components;
+        var all = ParameterSelection.All(components);
+        var chosen = ParameterSelection.Select(components, stage.Train, stage.Name);
+        ParameterSelection.Apply(components, chosen);
+        var trainedInFull = trainedEarlier.Concat(chosen.Select(p => p.Name)).Distinct().ToList();
+        var saved = TrainingCheckpoint.Saved(all, trainedInFull);
+        using var optimizer = new AdamWOptimizer(Groups(stage, chosen));
+        var mixtures = components.SelectMany(c => c.Root.modules().OfType<LoraMixture>()).ToList();
+        var stageFolder = Path.Combine(outputDir, stage.Name);
+
+        int perStep = stage.BatchSize * stage.GradientAccumulation;
+        int total = stage.MaxSteps ?? stage.Epochs * Math.Max(1, (train.Count + perStep - 1) / perStep);
+        var position = new DataPosition(train.Count, seed + 1000L * stageIndex);
+        int stageStep = 0;
+        string? lastCheckpoint = null;
+        if (resume is not null)
+        {
+            var state = TrainingCheckpoint.ReadState(resume);
+            TrainingCheckpoint.LoadWeights(resume, all);
+            TrainingCheckpoint.LoadOptimizer(resume, optimizer);
+            set_rng_state(tensor(Convert.FromBase64String(state.RngState), ScalarType.Byte));
+            position.MoveTo(state.Epoch, state.EpochOffset);
+            stageStep = state.StageStep;
+            log.TruncateAfter(state.Step);
+            lastCheckpoint = resume;
+        }
+        else if (eval is not null)
+        {
+            Evaluate(stage, eval, stepAtStart, 0);
+        }
+
+        SetTraining(true);
+        var window = new LossWindow();
+        var watch = Stopwatch.StartNew();
+        while (stageStep < total)
+        {
+            using (var scope = NewDisposeScope())
+            {
+                optimizer.ZeroGrad();
+                for (int micro = 0; micro < stage.GradientAccumulation; micro++)
+                {
+                    var samples = NextBatch(train, position, stage.BatchSize);
+                    using var batch = model.Collate(samples);
+                    var context = model.Context(batch, training: true);
+                    using var sink = context.Sink;
+                    var loss = model.Loss(batch, context);
+                    var aux = sink.TotalLoss();
+                    var objective = (aux is null ? loss : loss + aux * stage.AuxLossWeight) / stage.GradientAccumulation;
+                    // A micro-batch that touches no trained parameter (text only, while only connectors train) has no graph.
+                    if (objective.requires_grad)
+                        objective.backward();
+                    window.Add(loss.item<float>() / stage.GradientAccumulation, sink, batch.AttentionMask.sum().item<long>());
+                }
+                double norm = GradientNorm(chosen, stage.Clip);
+                double stepLoss = window.CurrentStepLoss;
+                if (!double.IsFinite(stepLoss) || !double.IsFinite(norm))
+                    throw new TrainingDivergedException(
+                        $"stage '{stage.Name}': the {(double.IsFinite(stepLoss) ? "gradient norm" : "loss")} is {(double.IsFinite(stepLoss) ? norm : stepLoss)} " +
+                        $"at step {stageStep + 1}; the last good checkpoint is {lastCheckpoint ?? "none (nothing was saved in this stage yet)"}.");
+                double factor = LearningRateSchedule.Factor(stageStep, total, stage.WarmupSteps, stage.Scheduler);
+                optimizer.Step(factor);
+                foreach (var mixture in mixtures)
+                    mixture.StepAuxLosses();
+                stageStep++;
+                window.EndStep(norm);
+                if (stageStep % Math.Max(1, stage.LogEvery) == 0 || stageStep == total)
+                {
+                    log.Write(window.Record(stage.Name, stepAtStart + stageStep, stageStep, stage.LearningRate * factor, watch.Elapsed.TotalSeconds));
+                    console?.WriteLine($"[{stage.Name}] step {stageStep}/{total}  loss {window.LastLoss:F4}  lr {stage.LearningRate * factor:E2}");
+                    window.Reset();
+                    watch.Restart();
+                }
+            }
+            if (eval is not null && stage.EvalEvery > 0 && stageStep % stage.EvalEvery == 0 && stageStep < total)
+            {
+                Evaluate(stage, eval, stepAtStart + stageStep, stageStep);
+                SetTraining(true);
+            }
+            if (stage.SaveEvery > 0 && stageStep % stage.SaveEvery == 0 && stageStep < total)
+            {
+                lastCheckpoint = Path.Combine(stageFolder, $"step_{stageStep}");
+                TrainingCheckpoint.Save(lastCheckpoint, saved, optimizer, State(stageIndex, stage, stepAtStart + stageStep, stageStep, position, trainedEarlier, false));
+                CheckpointFolders.Prune(stageFolder, stage.KeepLast);
+            }
+        }
+
+        if (eval is not null)
+            Evaluate(stage, eval, stepAtStart + stageStep, stageStep);
+        var final = Path.Combine(stageFolder, "final");
+        TrainingCheckpoint.Save(final, saved, null, State(stageIndex, stage, stepAtStart + stageStep, stageStep, position, trainedInFull, true));
+        TrainingPlots.Loss(log.Path, stage.Name, Path.Combine(stageFolder, "loss.png"));
+        SetTraining(false);
+        return new StageResult(stageStep, window.LastLoss, trainedInFull, final);
+    }
+
+    private static TrainerState State(int stageIndex, StageSettings stage, int step, int stageStep, DataPosition position,
+        IReadOnlyList<string> trained, bool done)
+    {
+        using var rng = get_rng_state();
+        return new TrainerState
+        {
+            StageIndex = stageIndex,
+            Stage = stage.Name,
+            Step = step,
+            StageStep = stageStep,
+            StageDone = done,
+            Epoch = position.Epoch,
+            EpochOffset = position.Offset,
+            RngState = Convert.ToBase64String(rng.data<byte>().ToArray()),
+            TrainedParameters = trained,
+        };
+    }
+
+    // One optimiser group per learning rate: the first matching lr_groups pattern, else the stage's rate.
+    private static IReadOnlyList<AdamWOptimizer.Group> Groups(StageSettings stage, IReadOnlyList<TrainableParameter> chosen) =>
+        chosen.GroupBy(p => stage.LearningRateGroups.FirstOrDefault(g => Glob(g.Pattern, p.Name)) is { Pattern: not null } g ? g.LearningRate : stage.LearningRate)
+              .Select(g => new AdamWOptimizer.Group($"lr={g.Key}", g.Select(p => (p.Name, p.Parameter)).ToList(), g.Key, stage.WeightDecay))
+              .ToList();
+
+    private static bool Glob(string pattern, string name) =>
+        pattern == name || System.Text.RegularExpressions.Regex.IsMatch(name, "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", ".*") + "$")
+        || name.StartsWith(pattern + ".", StringComparison.Ordinal);
+
+    // Global L2 norm of the gradients, scaled down to `clip` when above it (as torch's clip_grad_norm_).
+    private static double GradientNorm(IReadOnlyList<TrainableParameter> chosen, double clip)
+    {
+        using var scope = NewDisposeScope();
+        var grads = chosen.Select(p => p.Parameter.grad).Where(g => g is not null).Select(g => g!).ToList();
+        if (grads.Count == 0)
+            return 0;
+        var norm = stack(grads.Select(g => g.to(ScalarType.Float32).norm()).ToArray()).norm().item<float>();
+        if (clip > 0 && norm > clip && double.IsFinite(norm))
+            using (no_grad())
+                foreach (var g in grads)
+                    g.mul_(clip / (norm + 1e-6));
+        return norm;
+    }
+
+    // The next batch in the seeded order; examples that encode to null (too long) are skipped.
+    private static List<EncodedSample> NextBatch(ITrainingExamples train, DataPosition position, int size)
+    {
+        var indices = new List<int>(size);
+        var encoded = new List<EncodedSample>(size);
+        int attempts = 0;
+        while (encoded.Count < size)
+        {
+            indices.Clear();
+            for (int i = encoded.Count; i < size; i++)
+                indices.Add(position.Next());
+            // Decode and tokenise the batch's examples in parallel; each is independent, so the result does not depend on threads.
+            var results = new EncodedSample?[indices.Count];
+            Parallel.For(0, indices.Count, i => results[i] = train.Encode(indices[i]));
+            encoded.AddRange(results.Where(r => r is not null)!);
+            if (++attempts > 100 && encoded.Count == 0)
+                throw new InvalidDataException("every training example is being skipped (longer than max_seq_len?).");
+        }
+        return encoded;
+    }
+
+    private void Evaluate(StageSettings stage, ITrainingExamples eval, int step, int stageStep)
+    {
+        SetTraining(false);
+        using var _ = no_grad();
+        double lossSum = 0;
+        int batches = 0, correct = 0, asked = 0;
+        for (int start = 0; start < eval.Count; start += stage.BatchSize)
+        {
+            using var scope = NewDisposeScope();
+            var samples = Enumerable.Range(start, Math.Min(stage.BatchSize, eval.Count - start)).Select(eval.Encode).Where(s => s is not null).Select(s => s!).ToList();
+            if (samples.Count == 0)
+                continue;
+            using var batch = model.Collate(samples);
+            var context = model.Context(batch, training: false);
+            using var sink = context.Sink;
+            lossSum += model.Loss(batch, context).item<float>();
+            batches++;
+        }
+        for (int i = 0; i < eval.Count; i++)
+        {
+            if (eval.Question(i) is not { } question)
+                continue;
+            var answer = model.Answer(question.Prompt, question.Images, question.Audios,
+                new Models.Generation.GenerationOptions { MaxNewTokens = Math.Max(8, model.Tokenizer.Encode(question.Answer).Count + 4) });
+            asked++;
+            if (Normalize(answer) == Normalize(question.Answer))
+                correct++;
+        }
+        log.Write(new MetricsRecord(stage.Name, step, stageStep)
+        {
+            EvalLoss = batches == 0 ? null : lossSum / batches,
+            EvalAccuracy = asked == 0 ? null : correct / (double)asked,
+        });
+        console?.WriteLine($"[{stage.Name}] eval at step {stageStep}: loss {(batches == 0 ? double.NaN : lossSum / batches):F4}" +
+                           (asked == 0 ? "" : $"  accuracy {correct / (double)asked:P1} ({correct}/{asked})"));
+    }
+
+    /// <summary>Exact-match normalisation: trimmed, lower case, trailing full stop dropped.</summary>
+    public static string Normalize(string answer) => answer.Trim().TrimEnd('.').Trim().ToLowerInvariant();
+
+    private void SetTraining(bool training)
+    {
+        foreach (var (_, root) in model.Components)
+            root.train(training);
+    }
+}
