@@ -23,7 +23,7 @@ internal static class ConnectorCases
         ["resampler"] = new ResamplerOptions { Queries = 5, Heads = 4 },
         ["resampler_narrow_cross_only"] = new ResamplerOptions { Queries = 3, Layers = 1, Heads = 2, HiddenSize = 8, SelfAttention = false },
         ["window_resampler"] = new WindowResamplerOptions { Window = 4, Heads = 4 },
-        ["window_resampler_2_queries"] = new WindowResamplerOptions { Window = 3, Queries = 2, Layers = 1, Heads = 2 },
+        ["window_resampler_2_queries"] = new WindowResamplerOptions { Window = 3, Queries = 2, Layers = 1, Heads = 2, SelfAttention = true },
         ["downsample_stack"] = new DownsampleOptions { Mode = "stack", Factor = 2 },
         ["downsample_avg_mlp"] = new DownsampleOptions { Mode = "avg", Factor = 3, Depth = 2 },
         ["moe"] = new MoeConnectorOptions { AuxLosses = ["load_balance:coef=0.01", "z_loss:coef=0.001"] },

@@ -25,6 +25,18 @@ public class ConnectorShapeTests
         }
     }
 
+    [Theory, MemberData(nameof(ConnectorCases.Names), MemberType = typeof(ConnectorCases))]
+    public void Runs_in_bfloat16(string name)
+    {
+        using var connector = ConnectorFactory.Create(ConnectorCases.Options(name), ConnectorCases.In, ConnectorCases.Out,
+            ScalarType.BFloat16, generator: new Generator(1));
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var y = connector.Forward(ConnectorCases.Features(2, 7, 0).to(ScalarType.BFloat16));
+        Assert.Equal(ScalarType.BFloat16, y.dtype);
+        Assert.Equal(new long[] { 2, connector.OutputTokens(7), ConnectorCases.Out }, y.shape);
+    }
+
     [Theory]
     [InlineData("linear", 10, 10)]
     [InlineData("mlp2x_gelu", 7, 7)]
@@ -95,7 +107,7 @@ public class ConnectorShapeTests
         // 10 frames in windows of 4: the third window holds frames 8, 9 and two padding frames. It must equal a resampler
         // with the same weights run on those two frames alone.
         using var window = (WindowResamplerConnector)ConnectorCases.Create("window_resampler");
-        using var whole = new ResamplerConnector(ConnectorCases.In, ConnectorCases.Out, queries: 1, layers: 2, heads: 4);
+        using var whole = new ResamplerConnector(ConnectorCases.In, ConnectorCases.Out, queries: 1, layers: 2, heads: 4, selfAttention: false);
         whole.load_state_dict(window.state_dict());
         using var _ = no_grad();
         using var scope = NewDisposeScope();
