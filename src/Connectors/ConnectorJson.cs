@@ -24,8 +24,12 @@ internal static class ConnectorJson
         var supported = string.Join(", ", Connectors.Types);
         if (json["type"] is not JsonValue typeNode || !typeNode.TryGetValue<string>(out var type))
             throw new InvalidDataException($"{source}: a connector needs a string 'type'; supported types: {supported}.");
-        var row = Connectors.Table.FirstOrDefault(r => r.Name == type) ?? throw new InvalidDataException(
-            $"{source}: unknown connector type '{type}' (did you mean '{Spelling.Closest(type, Connectors.Types)}'?); supported types: {supported}.");
+        if (Connectors.Table.FirstOrDefault(r => r.Name == type) is not { } row)
+        {
+            var guess = Spelling.Closest(type, Connectors.Types, maxDistance: Math.Max(2, type.Length / 3));
+            throw new InvalidDataException($"{source}: unknown connector type '{type}'{(guess is null ? "" : $" (did you mean '{guess}'?)")}; " +
+                                           $"supported types: {supported}.");
+        }
 
         CheckKeys(json, row.OptionsType, "", $"a {type} connector", source, topLevel: true);
         var body = json.DeepClone().AsObject();
@@ -39,8 +43,8 @@ internal static class ConnectorJson
         catch (JsonException e)
         {
             var key = (e.Path ?? "$").TrimStart('$', '.');
-            throw new InvalidDataException($"{source}: {type} connector key '{key}' has a value of the wrong kind " +
-                                           $"({Value(json, key)}): {e.Message}", e);
+            throw new InvalidDataException($"{source}: {type} connector: '{key}' must be {Expected(row.OptionsType, key)}, " +
+                                           $"got {Value(json, key)}.", e);
         }
         try
         {
@@ -48,7 +52,7 @@ internal static class ConnectorJson
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{source}: {e.Message}", e);
+            throw new InvalidDataException($"{source}: {ConnectorOptions.Plain(e)}", e);
         }
         return options;
     }
@@ -83,6 +87,25 @@ internal static class ConnectorJson
             if (value is JsonObject inner && nested is not null && Keys(nested).Count > 0)
                 CheckKeys(inner, nested, $"{path}{key}.", what, source, topLevel: false);
         }
+    }
+
+    /// <summary>What the property at a JSON path holds, in words.</summary>
+    private static string Expected(Type type, string path)
+    {
+        Type? current = type;
+        foreach (var part in path.Split('.', StringSplitOptions.RemoveEmptyEntries))
+            current = current is null ? null : Keys(current).FirstOrDefault(k => k.Name == part).PropertyType;
+        current = current is null ? null : Nullable.GetUnderlyingType(current) ?? current;
+        return current switch
+        {
+            null => "a value of another kind",
+            _ when current == typeof(int) || current == typeof(long) => "a whole number",
+            _ when current == typeof(double) || current == typeof(float) => "a number",
+            _ when current == typeof(bool) => "true or false",
+            _ when current == typeof(string) => "a string",
+            _ when typeof(System.Collections.IEnumerable).IsAssignableFrom(current) => "a list of strings",
+            _ => "an object",
+        };
     }
 
     private static string Value(JsonObject json, string path)

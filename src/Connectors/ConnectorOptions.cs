@@ -30,6 +30,22 @@ public abstract record ConnectorOptions
     protected void Require(bool condition, string key, string requirement, object? value)
     {
         if (!condition)
-            throw new ArgumentException($"{Type} connector: '{key}' must be {requirement}, got {value ?? "null"}.", key);
+            throw new ArgumentException($"{Type} connector: '{key}' must be {requirement}, got {Show(value)}.", key);
+    }
+
+    /// <summary>A value as a recipe shows it: strings quoted, booleans lower case.</summary>
+    internal static string Show(object? value) => value switch
+    {
+        null => "null",
+        string text => $"'{text}'",
+        bool flag => flag ? "true" : "false",
+        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "null",
+    };
+
+    /// <summary>An exception's message without the <c>(Parameter 'x')</c> that <see cref="ArgumentException"/> appends.</summary>
+    internal static string Plain(Exception e)
+    {
+        var suffix = e is ArgumentException { ParamName: { } name } ? $" (Parameter '{name}')" : null;
+        return suffix is not null && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
     }
 }

@@ -51,7 +51,7 @@ public sealed record MoeConnectorOptions : ConnectorOptions
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException($"moe connector: 'strategy': {e.Message}", "strategy", e);
+            throw new ArgumentException($"moe connector: 'strategy': {Plain(e)}", "strategy", e);
         }
         return TopK is not int k ? strategy : strategy switch
         {
@@ -73,7 +73,7 @@ public sealed record MoeConnectorOptions : ConnectorOptions
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException($"moe connector: 'aux_losses': {e.Message}", "aux_losses", e);
+            throw new ArgumentException($"moe connector: 'aux_losses': {Plain(e)}", "aux_losses", e);
         }
     }
 
@@ -85,6 +85,7 @@ public sealed record MoeConnectorOptions : ConnectorOptions
         Require(Depth >= 1, "depth", "at least 1", Depth);
         MlpConnectorOptions.RequireActivation(this, Activation);
         Require(Router is not null, "router", "an object", Router);
+        Require(AuxLosses is not null && AuxLosses.All(l => l is not null), "aux_losses", "a list of aux-loss specs", AuxLosses);
         Catch("strategy", () => ResolveStrategy().Validate(Experts));
         var losses = ResolveAuxLosses();
         Catch("aux_losses", () => new AuxLossSet(losses, Experts).Dispose());
@@ -107,7 +108,7 @@ public sealed record MoeConnectorOptions : ConnectorOptions
         }
         catch (ArgumentException e) when (!e.Message.StartsWith("moe connector:", StringComparison.Ordinal))
         {
-            throw new ArgumentException($"moe connector: '{key}': {e.Message}", key, e);
+            throw new ArgumentException($"moe connector: '{key}': {Plain(e)}", key, e);
         }
     }
 }

@@ -43,18 +43,22 @@ public abstract class QueryResampler : Connector
     /// <param name="layers">Blocks (≥ 1).</param>
     /// <param name="heads">Attention heads; must divide <paramref name="hiddenSize"/>.</param>
     /// <param name="hiddenSize">The blocks' width d.</param>
-    /// <param name="selfAttention">Self-attention among the queries in each block.</param>
+    /// <param name="selfAttention">Self-attention among the queries in each block (needs at least 2 queries).</param>
     /// <param name="mlpRatio">MLP inner width as a multiple of d.</param>
     /// <param name="dtype">Parameter dtype.</param>
     /// <param name="device">Parameter device.</param>
     /// <param name="generator">Generator for the initial weights.</param>
-    /// <exception cref="ArgumentException">A size is not positive, or <paramref name="heads"/> does not divide d.</exception>
+    /// <exception cref="ArgumentException">A size is not positive, <paramref name="heads"/> does not divide d, or
+    /// self-attention is asked for with a single query.</exception>
     protected QueryResampler(string name, ConnectorOptions recorded, long inFeatures, long outFeatures, int queries, int layers, int heads,
         long hiddenSize, bool selfAttention, int mlpRatio, ScalarType dtype, Device? device, Generator? generator) : base(name, recorded)
     {
         if (queries < 1 || layers < 1 || heads < 1 || mlpRatio < 1 || hiddenSize < 1)
             throw new ArgumentException($"{Describe}: queries ({queries}), layers ({layers}), heads ({heads}), hidden_size ({hiddenSize}) " +
                                         $"and mlp_ratio ({mlpRatio}) must all be at least 1.");
+        if (selfAttention && queries < 2)
+            throw new ArgumentException($"{Describe}: 'self_attention' needs at least 2 queries; a single query attends only to itself.",
+                nameof(selfAttention));
         if (hiddenSize % heads != 0)
             throw new ArgumentException($"{Describe}: 'heads' = {heads} must divide the hidden width {hiddenSize} " +
                                         "(hidden_size, or the LLM hidden size when hidden_size is absent).", nameof(heads));

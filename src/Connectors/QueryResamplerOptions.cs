@@ -24,7 +24,8 @@ public abstract record QueryResamplerOptions : ConnectorOptions
     [JsonPropertyName("hidden_size")] public int? HiddenSize { get; init; }
 
     /// <summary>Self-attention among the queries before each cross-attention (Q-Former); false gives a pure
-    /// cross-attention resampler.</summary>
+    /// cross-attention resampler. Needs at least 2 queries: a lone query attends only to itself, which leaves the
+    /// attention's q_proj and k_proj without gradient.</summary>
     [JsonPropertyName("self_attention")] public bool SelfAttention { get; init; } = true;
 
     /// <summary>The MLP's inner width as a multiple of the hidden width (≥ 1).</summary>
@@ -36,6 +37,7 @@ public abstract record QueryResamplerOptions : ConnectorOptions
         Require(Queries >= 1, "queries", "at least 1", Queries);
         Require(Layers >= 1, "layers", "at least 1", Layers);
         Require(Heads >= 1, "heads", "at least 1", Heads);
+        Require(!SelfAttention || Queries >= 2, "self_attention", "false with a single query (it would attend only to itself)", SelfAttention);
         Require(HiddenSize is null or >= 1, "hidden_size", "at least 1 (or absent: the LLM hidden size)", HiddenSize);
         Require(HiddenSize is null || HiddenSize % Heads == 0, "hidden_size", $"a multiple of heads = {Heads}", HiddenSize);
         Require(MlpRatio >= 1, "mlp_ratio", "at least 1", MlpRatio);

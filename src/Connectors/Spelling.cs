@@ -4,9 +4,10 @@ namespace MMAdapt.Connectors;
 internal static class Spelling
 {
     /// <summary>The candidate with the smallest Levenshtein distance to <paramref name="word"/> (case-insensitive; the
-    /// first such candidate on ties), or null when there are no candidates.</summary>
-    public static string? Closest(string word, IEnumerable<string> candidates) =>
+    /// first such candidate on ties), or null when there are no candidates or none is within <paramref name="maxDistance"/>.</summary>
+    public static string? Closest(string word, IEnumerable<string> candidates, int maxDistance = int.MaxValue) =>
         candidates.Select(c => (Name: c, Distance: Distance(word.ToLowerInvariant(), c.ToLowerInvariant())))
+            .Where(c => c.Distance <= maxDistance)
             .OrderBy(c => c.Distance).Select(c => c.Name).FirstOrDefault();
 
     /// <summary>Levenshtein distance: insertions, deletions and substitutions.</summary>

@@ -26,14 +26,14 @@ public sealed class WindowResamplerConnector : QueryResampler
     /// <param name="layers">Blocks.</param>
     /// <param name="heads">Attention heads; must divide the hidden width.</param>
     /// <param name="hiddenSize">The blocks' width (null: <paramref name="outFeatures"/>).</param>
-    /// <param name="selfAttention">Self-attention among the queries.</param>
+    /// <param name="selfAttention">Self-attention among a window's queries (needs at least 2 queries).</param>
     /// <param name="mlpRatio">MLP inner width as a multiple of the hidden width.</param>
     /// <param name="dtype">Parameter dtype.</param>
     /// <param name="device">Parameter device.</param>
     /// <param name="generator">Generator for the initial weights.</param>
     /// <exception cref="ArgumentException">The window is not positive, or another size does not fit.</exception>
     public WindowResamplerConnector(long inFeatures, long outFeatures, int window, int queries = 1, int layers = 2, int heads = 8,
-        long? hiddenSize = null, bool selfAttention = true, int mlpRatio = 4, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        long? hiddenSize = null, bool selfAttention = false, int mlpRatio = 4, ScalarType dtype = ScalarType.Float32, Device? device = null,
         Generator? generator = null)
         : this(inFeatures, outFeatures, window, queries, layers, heads, hiddenSize, selfAttention, mlpRatio, dtype, device, generator, null) { }
 
