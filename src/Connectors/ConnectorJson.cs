@@ -7,7 +7,7 @@ using MMAdapt.Core.Configuration;
 namespace MMAdapt.Connectors;
 
 /// <summary>
-/// Connector options as JSON (<see cref="Connectors.Parse"/>, <see cref="Connectors.Write"/>): the keys are the records'
+/// Connector options as JSON (<see cref="ConnectorFactory.Parse"/>, <see cref="ConnectorFactory.Write"/>): the keys are the records'
 /// <c>[JsonPropertyName]</c>s plus <c>type</c>; unknown keys are refused with the closest valid one, nested objects
 /// (<c>router</c>) included.
 /// </summary>
@@ -21,12 +21,12 @@ internal static class ConnectorJson
     public static ConnectorOptions Read(JsonObject json, string source)
     {
         ArgumentNullException.ThrowIfNull(json);
-        var supported = string.Join(", ", Connectors.Types);
+        var supported = string.Join(", ", ConnectorFactory.Types);
         if (json["type"] is not JsonValue typeNode || !typeNode.TryGetValue<string>(out var type))
             throw new InvalidDataException($"{source}: a connector needs a string 'type'; supported types: {supported}.");
-        if (Connectors.Table.FirstOrDefault(r => r.Name == type) is not { } row)
+        if (ConnectorFactory.Table.FirstOrDefault(r => r.Name == type) is not { } row)
         {
-            var guess = Spelling.Closest(type, Connectors.Types, maxDistance: Math.Max(2, type.Length / 3));
+            var guess = Spelling.Closest(type, ConnectorFactory.Types, maxDistance: Math.Max(2, type.Length / 3));
             throw new InvalidDataException($"{source}: unknown connector type '{type}'{(guess is null ? "" : $" (did you mean '{guess}'?)")}; " +
                                            $"supported types: {supported}.");
         }

@@ -4,20 +4,20 @@ namespace MMAdapt.Connectors;
 
 /// <summary>
 /// What a recipe asks for when it names a connector: one sealed, immutable record per connector type, with
-/// snake_case <c>[JsonPropertyName]</c> properties that all have defaults. <see cref="Connectors.Parse"/> and
-/// <see cref="Connectors.Write"/> turn them into JSON (<c>{"type": "mlp", "depth": 2}</c>) and back;
-/// <see cref="Connectors.Create"/> validates them once and hands the resolved scalars to the module.
+/// snake_case <c>[JsonPropertyName]</c> properties that all have defaults. <see cref="ConnectorFactory.Parse"/> and
+/// <see cref="ConnectorFactory.Write"/> turn them into JSON (<c>{"type": "mlp", "depth": 2}</c>) and back;
+/// <see cref="ConnectorFactory.Create"/> validates them once and hands the resolved scalars to the module.
 /// </summary>
 /// <remarks>Widths are not options: the encoder width and the LLM hidden size come from the models the connector
-/// joins and are passed to <see cref="Connectors.Create"/>.</remarks>
+/// joins and are passed to <see cref="ConnectorFactory.Create"/>.</remarks>
 public abstract record ConnectorOptions
 {
-    /// <summary>The connector type, as the <c>type</c> key of the JSON and the row of <see cref="Connectors.Types"/>
+    /// <summary>The connector type, as the <c>type</c> key of the JSON and the row of <see cref="ConnectorFactory.Types"/>
     /// (<c>mlp</c>, <c>moe</c>, ...).</summary>
     [JsonIgnore] public abstract string Type { get; }
 
-    /// <summary>Checks the values that do not depend on the widths; called once by <see cref="Connectors.Create"/> and
-    /// <see cref="Connectors.Parse"/>.</summary>
+    /// <summary>Checks the values that do not depend on the widths; called once by <see cref="ConnectorFactory.Create"/> and
+    /// <see cref="ConnectorFactory.Parse"/>.</summary>
     /// <exception cref="ArgumentException">A value is out of range; the message names the connector type and the key.</exception>
     public virtual void Validate() { }
 

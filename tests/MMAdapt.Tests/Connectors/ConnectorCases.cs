@@ -2,7 +2,6 @@ using MMAdapt.Connectors;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using ConnectorFactory = MMAdapt.Connectors.Connectors;
 
 namespace MMAdapt.Tests.Connectors;
 

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using MMAdapt.Adapters.Routing;
 using MMAdapt.Connectors;
 using Xunit;
-using ConnectorFactory = MMAdapt.Connectors.Connectors;
 
 namespace MMAdapt.Tests.Connectors;
 

@@ -4,7 +4,6 @@ using MMAdapt.Tests.TestSupport;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using ConnectorFactory = MMAdapt.Connectors.Connectors;
 
 namespace MMAdapt.Tests.Connectors;
 

@@ -25,8 +25,8 @@ public class MultimodalModelTests
         var vision = VisionPart.Load(FixturePaths.Of("clip_vision"), VisionFeatureSelection.Llava);
         var audio = AudioPart.Load(FixturePaths.Of("whisper_encoder"), trim: true);
         var generator = new Generator(7);
-        var imageConnector = MMAdapt.Connectors.Connectors.Create(new MlpConnectorOptions { Depth = 2 }, 48, 64, generator: generator);
-        var audioConnector = MMAdapt.Connectors.Connectors.Create(new MlpConnectorOptions { Depth = 2 }, 48, 64, generator: generator);
+        var imageConnector = ConnectorFactory.Create(new MlpConnectorOptions { Depth = 2 }, 48, 64, generator: generator);
+        var audioConnector = ConnectorFactory.Create(new MlpConnectorOptions { Depth = 2 }, 48, 64, generator: generator);
         var template = ChatTemplate.ByName("plain");
         return new MultimodalModel(llm, tokenizer, template, vision, audio, imageConnector, audioConnector,
             new MultimodalPromptEncoder(tokenizer, template, maxSequenceLength));

@@ -13,11 +13,8 @@ namespace MMAdapt.Connectors;
 /// <para>Types: <c>linear</c> (<see cref="LinearConnectorOptions"/>), <c>mlp</c> (<see cref="MlpConnectorOptions"/>),
 /// <c>resampler</c> (<see cref="ResamplerOptions"/>), <c>window_resampler</c> (<see cref="WindowResamplerOptions"/>),
 /// <c>downsample</c> (<see cref="DownsampleOptions"/>), <c>moe</c> (<see cref="MoeConnectorOptions"/>).</para>
-/// <para>This class shares its name with its namespace: code in another <c>MMAdapt.*</c> namespace finds the namespace
-/// first, so write <c>MMAdapt.Connectors.Connectors.Create(...)</c> or alias it
-/// (<c>using ConnectorFactory = MMAdapt.Connectors.Connectors;</c>).</para>
 /// </remarks>
-public static class Connectors
+public static class ConnectorFactory
 {
     internal static readonly IReadOnlyList<ConnectorType> Table =
     [
