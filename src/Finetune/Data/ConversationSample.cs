@@ -1,0 +1,12 @@
+using MMAdapt.Models.Chat;
+
+namespace MMAdapt.Finetune.Data;
+
+/// <summary>One conversation of a dataset, checked and with its media resolved.</summary>
+/// <param name="Source">The dataset file (absolute path).</param>
+/// <param name="Row">1-based: the JSONL line, or the JSON array index + 1.</param>
+/// <param name="Messages">The turns, with roles <c>system</c>, <c>user</c>, <c>assistant</c>; placeholders in the text.</param>
+/// <param name="Images">Absolute, validated image paths, in the order of the image placeholders.</param>
+/// <param name="Audios">Absolute, validated audio paths, in the order of the audio placeholders.</param>
+public sealed record ConversationSample(
+    string Source, int Row, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<string> Images, IReadOnlyList<string> Audios);
