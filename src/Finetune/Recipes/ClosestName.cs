@@ -3,7 +3,7 @@ namespace MMAdapt.Finetune.Recipes;
 /// <summary>
 /// The valid name closest to a misspelt one, for "did you mean" hints: the smallest optimal-string-alignment distance
 /// (insertions, deletions, substitutions and swaps of neighbours each cost 1; case ignored), accepted when it is at most
-/// a third of the name's length (at least 2), or when one name starts with the other (<c>warmup</c>, <c>warmup_steps</c>).
+/// a third of the name's length (at least 1), or when one name starts with the other (<c>warmup</c>, <c>warmup_steps</c>).
 /// </summary>
 public static class ClosestName
 {
@@ -20,7 +20,7 @@ public static class ClosestName
             var other = candidate.ToLowerInvariant();
             var distance = Distance(lower, other);
             var prefix = Math.Min(lower.Length, other.Length) >= 3 && (other.StartsWith(lower, StringComparison.Ordinal) || lower.StartsWith(other, StringComparison.Ordinal));
-            if (distance > Math.Max(2, lower.Length / 3) && !prefix)
+            if (distance > Math.Max(1, lower.Length / 3) && !prefix)
                 continue;
             if (distance < bestDistance)
                 (best, bestDistance) = (candidate, distance);

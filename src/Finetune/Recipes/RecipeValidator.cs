@@ -171,9 +171,10 @@ public static partial class RecipeValidator
             CheckCheckpoint("model.audio.path", audio.Path, report);
         if (recipe.Data.Synth is null)
         {
-            CheckFile("data.train.path", recipe.Data.Train.Path, "dataset file (or set data.synth to generate it)", report);
+            const string generate = " (or set data.synth to generate it)";
+            CheckFile("data.train.path", recipe.Data.Train.Path, "dataset file", report, generate);
             if (recipe.Data.Eval is { } eval)
-                CheckFile("data.eval.path", eval.Path, "dataset file (or set data.synth to generate it)", report);
+                CheckFile("data.eval.path", eval.Path, "dataset file", report, generate);
         }
         for (var i = 0; i < recipe.Stages.Count; i++)
             foreach (var (component, init) in recipe.Stages[i].Init)
@@ -191,10 +192,10 @@ public static partial class RecipeValidator
             report.Add(key, $"no config.json in {folder} (a Hugging Face checkpoint folder has one)");
     }
 
-    private static void CheckFile(string key, string file, string what, RecipeReport report)
+    private static void CheckFile(string key, string file, string what, RecipeReport report, string advice = "")
     {
         if (file.Length > 0 && !File.Exists(file))
-            report.Add(key, $"{what} not found: {file}");
+            report.Add(key, $"{what} not found: {file}{advice}");
     }
 
     [GeneratedRegex("^cuda:[0-9]+$")]
