@@ -59,8 +59,9 @@ public static class RecipeLoader
         Load(Path.Combine(outputDir, ResolvedFileName), [], new Dictionary<string, string>());
 
     /// <summary>
-    /// The recipe as YAML, every key written with its value (defaults included, paths absolute, nulls as
-    /// <c>null</c>), in schema order; loading the text gives an equal recipe.
+    /// The recipe as YAML, every key written with its value (defaults included, nulls as <c>null</c>), in schema
+    /// order, paths absolute (a relative path in a recipe built in code is taken against the current folder); loading
+    /// the text gives an equal recipe.
     /// </summary>
     public static string ToYaml(Recipe recipe)
     {

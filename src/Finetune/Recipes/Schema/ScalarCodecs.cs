@@ -9,8 +9,10 @@ internal static class ScalarCodecs
     public static Codec<string> Text { get; } = new ScalarCodec<string>("a string", s => (!s.IsNull, s.Text), ScalarNode.String);
 
     /// <summary>A string naming a file or folder: <c>~/</c> is the home folder; a relative path is resolved against the
-    /// recipe file's folder when written in the file, else against the current folder (overrides, environment).</summary>
-    public static Codec<string> FilePath { get; } = new ScalarCodec<string>("a path", s => (!s.IsNull, Resolve(s)), ScalarNode.String);
+    /// recipe file's folder when written in the file, else against the current folder (overrides, environment).
+    /// Written back absolute (a relative path from code is taken against the current folder).</summary>
+    public static Codec<string> FilePath { get; } = new ScalarCodec<string>("a path", s => (!s.IsNull, Resolve(s)),
+        v => ScalarNode.String(v.Length == 0 ? v : System.IO.Path.GetFullPath(v)));
 
     /// <summary>A whole number that fits 32 bits.</summary>
     public static Codec<int> Whole { get; } = new ScalarCodec<int>("a whole number",

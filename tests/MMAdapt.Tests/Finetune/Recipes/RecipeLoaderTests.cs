@@ -112,6 +112,9 @@ public class RecipeLoaderTests
         Assert.Contains("prefix: audio.", yaml);
         Assert.StartsWith("# Resolved recipe 'example'", yaml);
 
+        var fromCode = new Recipe { Name = "code", OutputDir = "runs/code", Data = new DataSection { Train = new DatasetSpec { Path = "d.jsonl" } } };
+        Assert.Contains($"output_dir: {Path.Combine(Environment.CurrentDirectory, "runs/code")}", RecipeLoader.ToYaml(fromCode));
+
         var minimal = files.LoadText(RecipeTestFiles.Minimal);
         var minimalYaml = RecipeLoader.ToYaml(minimal);
         foreach (var key in new[] { "seed: 0", "device: auto", "chat_template: null", "vision: null", "connectors: {}", "adapters: []",
@@ -136,6 +139,21 @@ public class RecipeLoaderTests
         var again = RecipeTestFiles.Load(files.Write(RecipeLoader.ToYaml(recipe), "again.yaml"));
         Assert.Equal(recipe, again);
         Assert.True(again.Adapters[0].Settings["x"]!.AsValue().TryGetValue<double>(out _), "2.0 stays a float");
+    }
+
+    [Fact]
+    public void Anchors_aliases_tags_and_block_scalars_read_as_YAML_defines_them()
+    {
+        using var files = new RecipeTestFiles();
+        var recipe = files.LoadText(RecipeTestFiles.Minimal + """
+
+            adapters:
+              - { name: a, type: lora, settings: &shared { rank: 8, note: !!str 16 } }
+              - { name: b, type: lora, settings: *shared }
+            """, "adapters.1.settings.rank=4", "name=|-\n  multi");
+        Assert.Equal("""{"rank":8,"note":"16"}""", recipe.Adapters[0].Settings.ToJsonString());
+        Assert.Equal("""{"rank":4,"note":"16"}""", recipe.Adapters[1].Settings.ToJsonString());
+        Assert.Equal("multi", recipe.Name);
     }
 
     [Fact]

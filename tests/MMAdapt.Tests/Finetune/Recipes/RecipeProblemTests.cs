@@ -71,7 +71,7 @@ public class RecipeProblemTests
         [
             ("connectors.image.type", 12, "is required: the connector type (linear, mlp, resampler, window_resampler, downsample, moe)"),
             ("connectors.video", 13, "unknown connector 'video': connectors are named by modality; valid: image, audio"),
-        ], problems.Select(p => (p.Key, p.Line!.Value, p.Message)));
+        ], RecipeTestFiles.Rows(problems));
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public class RecipeProblemTests
             ("device", 19, "'gpu' is not one of auto, cpu, cuda, cuda:N"),
             ("dtype", 18, "'fp64' is not one of fp32, bf16, fp16"),
             ("stages[0].epochs", 13, "must be at least 1, got -1"),
-        ], problems.Select(p => (p.Key, p.Line!.Value, p.Message)));
+        ], RecipeTestFiles.Rows(problems));
     }
 
     [Fact]
@@ -117,11 +117,11 @@ public class RecipeProblemTests
             """);
         Assert.Equal(
         [
-            ("output_dir", (int?)null, "is required: the folder for checkpoints and logs"),
+            ("output_dir", null, "is required: the folder for checkpoints and logs"),
             ("model.llm.path", 3, "is required: the language model's checkpoint folder"),
             ("data.train.path", 5, "is required: the dataset file"),
             ("stages", null, "is required: at least one stage (name, train, lr, epochs or max_steps)"),
-        ], problems.Select(p => (p.Key, p.Line, p.Message)));
+        ], RecipeTestFiles.Rows(problems));
         Assert.All(problems, p => Assert.Equal(Path.Combine(files.Folder, "recipe.yaml"), p.File));
     }
 
@@ -170,7 +170,7 @@ public class RecipeProblemTests
             ("stages[1].name", 21, "stage name 'align' is already used by stages[0]"),
             ("stages[1].train", 22, "is empty: the stage would train nothing; name components (llm, vision, connector:image, adapter:moe, adapter:gate, adapter:x) or parameter globs"),
             ("stages[2]", 24, "says neither epochs nor max_steps: give one (how long the stage trains)"),
-        ], problems.Select(p => (p.Key, p.Line!.Value, p.Message)));
+        ], RecipeTestFiles.Rows(problems));
     }
 
     [Fact]
@@ -184,10 +184,10 @@ public class RecipeProblemTests
             """, "data.on_truncate=cut");
         Assert.Equal(
         [
-            ("data.on_truncate", (int?)null, "'cut' is not one of drop, error (from override 'data.on_truncate=cut')"),
+            ("data.on_truncate", null, "'cut' is not one of drop, error (from override 'data.on_truncate=cut')"),
             ("stages[0].scheduler", 11, "'exp' is not one of cosine, linear, constant"),
             ("stages[0].objective", 12, "'generate' is not one of lm, classify"),
-        ], problems.Select(p => (p.Key, p.Line, p.Message)));
+        ], RecipeTestFiles.Rows(problems));
     }
 
     [Fact]
@@ -227,7 +227,7 @@ public class RecipeProblemTests
             ("stages[1].init.adapter:gone", 21, "'adapter:gone' is not a component of this recipe (llm, adapter:lora, adapter:moe); did you mean 'adapter:moe'?"),
             ("stages[1].init.llm", 22, "gives 2 sources: give exactly one of from_stage, from_file, upcycle_from"),
             ("stages[1].init.connector:image", 23, "'connector:image' is not a component of this recipe (llm, adapter:lora, adapter:moe)"),
-        ], problems.Select(p => (p.Key, p.Line!.Value, p.Message)));
+        ], RecipeTestFiles.Rows(problems));
     }
 
     [Fact]

@@ -70,6 +70,10 @@ internal sealed class RecipeTestFiles : IDisposable
     public static RecipeProblem Single(IReadOnlyList<RecipeProblem> problems, string key) =>
         Assert.Single(problems, p => p.Key == key);
 
+    /// <summary>The problems as (key, line, message) rows, for table-like expectations.</summary>
+    public static IEnumerable<(string Key, int? Line, string Message)> Rows(IEnumerable<RecipeProblem> problems) =>
+        problems.Select(p => (p.Key, p.Line, p.Message));
+
     public void Dispose() => temp.Dispose();
 
     private static string ExampleSource([CallerFilePath] string here = "")
