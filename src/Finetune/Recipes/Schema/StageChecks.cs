@@ -1,0 +1,157 @@
+using MMAdapt.Finetune.Recipes.Syntax;
+
+namespace MMAdapt.Finetune.Recipes.Schema;
+
+/// <summary>The checks of <c>stages</c>: names, what each trains, its numbers, and what its gates and init refer to.</summary>
+internal static class StageChecks
+{
+    /// <summary>Checks every stage of <paramref name="recipe"/>.</summary>
+    public static void Check(Recipe recipe, RecipeReport report)
+    {
+        if (recipe.Stages.Count == 0)
+        {
+            report.Add("stages", "is required: at least one stage (name, train, lr, epochs or max_steps)");
+            return;
+        }
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < recipe.Stages.Count; i++)
+        {
+            var stage = recipe.Stages[i];
+            var key = $"stages[{i}]";
+            if (report.Required($"{key}.name", stage.Name, "a unique name (its checkpoints go to output_dir/NAME)"))
+            {
+                if (!RecipeValidator.SimpleName().IsMatch(stage.Name))
+                    report.Add($"{key}.name", $"'{stage.Name}' may hold only letters, digits, '_' and '-' (it names a folder)");
+                if (names.TryGetValue(stage.Name, out var earlier))
+                    report.Add($"{key}.name", $"stage name '{stage.Name}' is already used by stages[{earlier}]");
+                else
+                    names[stage.Name] = i;
+            }
+            var components = RecipeComponents.Names(recipe, stage);
+            CheckObjective(recipe, stage, key, report);
+            CheckTrain(stage, key, components, report);
+            CheckNumbers(recipe, stage, key, report);
+            foreach (var (pattern, lr) in stage.LrGroups)
+            {
+                var groupKey = RecipePath.Key($"{key}.lr_groups", pattern);
+                CheckReference(groupKey, pattern, components, report);
+                report.Positive(groupKey, lr);
+            }
+            var adapters = recipe.Adapters.Select(a => a.Name).Distinct().ToArray();
+            foreach (var gate in stage.Gates.Keys)
+                report.OneOf(RecipePath.Key($"{key}.gates", gate), gate, adapters, $"the name of an adapter ({string.Join(", ", adapters)})");
+            foreach (var (component, init) in stage.Init)
+                CheckInit(recipe, i, component, init, components, report);
+        }
+    }
+
+    private static void CheckObjective(Recipe recipe, StageSpec stage, string key, RecipeReport report)
+    {
+        if (stage.Objective == StageObjective.Lm)
+        {
+            if (stage.Head is not null)
+                report.Add($"{key}.head", "is only for objective classify (this stage's objective is lm)");
+            return;
+        }
+        if (stage.Head is not { } head)
+        {
+            report.Add($"{key}.head", "is required for objective classify: { component: audio, labels: N, pooling: mean|cls }");
+            return;
+        }
+        var towers = RecipeComponents.Names(recipe).Where(c => !c.StartsWith("adapter:", StringComparison.Ordinal)).ToArray();
+        if (report.Required($"{key}.head.component", head.Component, $"whose features are classified ({string.Join(", ", towers)})"))
+            report.OneOf($"{key}.head.component", head.Component, towers, Components(towers));
+        report.AtLeast($"{key}.head.labels", head.Labels, 2);
+    }
+
+    private static void CheckTrain(StageSpec stage, string key, IReadOnlyList<string> components, RecipeReport report)
+    {
+        if (stage.Train.Count == 0)
+        {
+            report.Add($"{key}.train", $"is empty: the stage would train nothing; name components ({string.Join(", ", components)}) or parameter globs");
+            return;
+        }
+        for (var j = 0; j < stage.Train.Count; j++)
+        {
+            CheckReference($"{key}.train[{j}]", stage.Train[j], components, report);
+            if (stage.Train.Take(j).Contains(stage.Train[j]))
+                report.Add($"{key}.train[{j}]", $"'{stage.Train[j]}' is listed twice");
+        }
+    }
+
+    // A component, a glob over components (must match one), or a parameter glob (left to the trainer).
+    private static void CheckReference(string key, string entry, IReadOnlyList<string> components, RecipeReport report)
+    {
+        if (string.IsNullOrWhiteSpace(entry))
+            report.Add(key, "is empty");
+        else if (RecipeComponents.IsParameterPattern(entry) || RecipeComponents.Resolve(entry, components).Count > 0)
+            return;
+        else if (RecipeComponents.IsGlob(entry))
+            report.Add(key, $"'{entry}' matches no component of this recipe ({string.Join(", ", components)})");
+        else
+        {
+            var qualified = components.FirstOrDefault(c => c.EndsWith(":" + entry, StringComparison.Ordinal));
+            var hint = qualified is not null ? $"; did you mean '{qualified}'?" : RecipeReport.DidYouMean(entry, components);
+            report.Add(key, $"'{entry}' is not {Components(components)}{hint}");
+        }
+    }
+
+    private static string Components(IEnumerable<string> components) => $"a component of this recipe ({string.Join(", ", components)})";
+
+    private static void CheckNumbers(Recipe recipe, StageSpec stage, string key, RecipeReport report)
+    {
+        report.Positive($"{key}.lr", stage.Lr);
+        if (stage.Epochs is null && stage.MaxSteps is null)
+            report.Add(key, "says neither epochs nor max_steps: give one (how long the stage trains)");
+        if (stage.Epochs is { } epochs)
+            report.AtLeast($"{key}.epochs", epochs, 1);
+        if (stage.MaxSteps is { } steps)
+        {
+            report.AtLeast($"{key}.max_steps", steps, 1);
+            if (stage.WarmupSteps > steps)
+                report.Add($"{key}.warmup_steps", $"{stage.WarmupSteps} warm-up steps is more than max_steps ({steps})");
+        }
+        report.AtLeast($"{key}.batch_size", stage.BatchSize, 1);
+        report.AtLeast($"{key}.grad_accum", stage.GradAccum, 1);
+        report.AtLeast($"{key}.warmup_steps", stage.WarmupSteps, 0);
+        report.AtLeast($"{key}.weight_decay", stage.WeightDecay, 0);
+        if (stage.Clip is { } clip)
+            report.Positive($"{key}.clip", clip);
+        report.AtLeast($"{key}.log_every", stage.LogEvery, 1);
+        report.AtLeast($"{key}.eval_every", stage.EvalEvery, 0);
+        report.AtLeast($"{key}.save_every", stage.SaveEvery, 0);
+        report.AtLeast($"{key}.keep_last", stage.KeepLast, 1);
+        report.AtLeast($"{key}.aux_loss_weight", stage.AuxLossWeight, 0);
+        if (stage.EvalEvery > 0 && recipe.Data.Eval is null)
+            report.Add($"{key}.eval_every", "needs data.eval (there is nothing to evaluate on)");
+    }
+
+    private static void CheckInit(Recipe recipe, int index, string component, StageInit init, IReadOnlyList<string> components, RecipeReport report)
+    {
+        var key = RecipePath.Key($"stages[{index}].init", component);
+        report.OneOf(key, component, components, Components(components));
+        var sources = new[] { init.FromStage, init.FromFile, init.UpcycleFrom }.Count(s => s is not null);
+        if (sources != 1)
+        {
+            report.Add(key, $"gives {sources} sources: give exactly one of from_stage, from_file, upcycle_from");
+            return;
+        }
+        if (init.FromStage is { } from)
+        {
+            var stages = recipe.Stages.Select(s => s.Name).ToList();
+            var at = stages.IndexOf(from);
+            if (at < 0)
+                report.Add($"{key}.from_stage", $"no stage is named '{from}'{ClosestName.Hint(from, stages.Take(index).ToArray(), "earlier stages")}");
+            else if (at >= index)
+                report.Add($"{key}.from_stage", $"stage '{from}' (stages[{at}]) does not run before this one; name an earlier stage");
+        }
+        if (init.FromFile is { Length: 0 })
+            report.Add($"{key}.from_file", "is empty");
+        if (init.UpcycleFrom is { } source)
+        {
+            report.OneOf($"{key}.upcycle_from", source, components, Components(components));
+            if (source == component)
+                report.Add($"{key}.upcycle_from", $"'{source}' cannot be upcycled from itself");
+        }
+    }
+}
