@@ -1,3 +1,5 @@
+using MMAdapt.Finetune.Training;
+using MMAdapt.Finetune.Multimodal;
 namespace MMAdapt.Finetune.Recipes;
 
 /// <summary><c>data</c>: the datasets and how their samples become token sequences.</summary>

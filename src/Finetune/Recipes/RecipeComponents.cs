@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
+using MMAdapt.Finetune.Training;
+using MMAdapt.Finetune.Multimodal;
 namespace MMAdapt.Finetune.Recipes;
 
 /// <summary>

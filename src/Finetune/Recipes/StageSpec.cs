@@ -1,3 +1,5 @@
+using MMAdapt.Finetune.Training;
+using MMAdapt.Finetune.Multimodal;
 namespace MMAdapt.Finetune.Recipes;
 
 /// <summary>
@@ -16,7 +18,7 @@ public sealed record StageSpec
     public string Name { get; init; } = "";
 
     /// <summary><c>objective</c>: <c>lm</c> (the default) or <c>classify</c> (then <see cref="Head"/> is required).</summary>
-    public StageObjective Objective { get; init; } = StageObjective.Lm;
+    public StageObjective Objective { get; init; } = StageObjective.LanguageModel;
 
     /// <summary><c>head</c>: the classifier of a <c>classify</c> stage; null otherwise.</summary>
     public ClassifyHead? Head { get; init; }
@@ -50,7 +52,7 @@ public sealed record StageSpec
     public int WarmupSteps { get; init; }
 
     /// <summary><c>scheduler</c>: <c>cosine</c> (the default), <c>linear</c> or <c>constant</c> after warm-up.</summary>
-    public LrSchedule Scheduler { get; init; } = LrSchedule.Cosine;
+    public ScheduleKind Scheduler { get; init; } = ScheduleKind.Cosine;
 
     /// <summary><c>weight_decay</c>: AdamW's decoupled weight decay (default 0).</summary>
     public double WeightDecay { get; init; }

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using static MMAdapt.Finetune.Recipes.Schema.ScalarCodecs;
 
+using MMAdapt.Finetune.Training;
+using MMAdapt.Finetune.Multimodal;
 namespace MMAdapt.Finetune.Recipes.Schema;
 
 /// <summary>
@@ -93,7 +95,7 @@ internal static class RecipeSchema
     private static readonly RecordCodec<StageSpec> Stage = new(() => new(), new()
     {
         { "name", Text, s => s.Name, (s, v) => s with { Name = v } },
-        { "objective", new EnumCodec<StageObjective>(("lm", StageObjective.Lm), ("classify", StageObjective.Classify)), s => s.Objective, (s, v) => s with { Objective = v } },
+        { "objective", new EnumCodec<StageObjective>(("lm", StageObjective.LanguageModel), ("classify", StageObjective.Classify)), s => s.Objective, (s, v) => s with { Objective = v } },
         { "head", new OptionalCodec<ClassifyHead>(Head), s => s.Head, (s, v) => s with { Head = v } },
         { "train", new ListCodec<string>(Text), s => s.Train, (s, v) => s with { Train = v } },
         { "lr", Number, s => s.Lr, (s, v) => s with { Lr = v } },
@@ -103,7 +105,7 @@ internal static class RecipeSchema
         { "batch_size", Whole, s => s.BatchSize, (s, v) => s with { BatchSize = v } },
         { "grad_accum", Whole, s => s.GradAccum, (s, v) => s with { GradAccum = v } },
         { "warmup_steps", Whole, s => s.WarmupSteps, (s, v) => s with { WarmupSteps = v } },
-        { "scheduler", new EnumCodec<LrSchedule>(("cosine", LrSchedule.Cosine), ("linear", LrSchedule.Linear), ("constant", LrSchedule.Constant)), s => s.Scheduler, (s, v) => s with { Scheduler = v } },
+        { "scheduler", new EnumCodec<ScheduleKind>(("cosine", ScheduleKind.Cosine), ("linear", ScheduleKind.Linear), ("constant", ScheduleKind.Constant)), s => s.Scheduler, (s, v) => s with { Scheduler = v } },
         { "weight_decay", Number, s => s.WeightDecay, (s, v) => s with { WeightDecay = v } },
         { "clip", new OptionalValueCodec<double>(Number), s => s.Clip, (s, v) => s with { Clip = v } },
         { "log_every", Whole, s => s.LogEvery, (s, v) => s with { LogEvery = v } },

@@ -1,5 +1,7 @@
 using MMAdapt.Finetune.Recipes.Syntax;
 
+using MMAdapt.Finetune.Training;
+using MMAdapt.Finetune.Multimodal;
 namespace MMAdapt.Finetune.Recipes.Schema;
 
 /// <summary>The checks of <c>stages</c>: names, what each trains, its numbers, and what its gates and init refer to.</summary>
@@ -47,7 +49,7 @@ internal static class StageChecks
 
     private static void CheckObjective(Recipe recipe, StageSpec stage, string key, RecipeReport report)
     {
-        if (stage.Objective == StageObjective.Lm)
+        if (stage.Objective == StageObjective.LanguageModel)
         {
             if (stage.Head is not null)
                 report.Add($"{key}.head", "is only for objective classify (this stage's objective is lm)");

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using MMAdapt.Finetune.Recipes;
 using Xunit;
 
+using MMAdapt.Finetune.Training;
+using MMAdapt.Finetune.Multimodal;
 namespace MMAdapt.Tests.Finetune.Recipes;
 
 /// <summary>Loading recipes: the example with every key, defaults, YAML/JSON, the resolved file and its round trip.</summary>
@@ -47,12 +49,12 @@ public class RecipeLoaderTests
         var align = recipe.Stages[0];
         Assert.Equal(new StageSpec
         {
-            Name = "align", Objective = StageObjective.Lm, Train = ["connector:image", "connector:audio"], Lr = 1e-3,
+            Name = "align", Objective = StageObjective.LanguageModel, Train = ["connector:image", "connector:audio"], Lr = 1e-3,
             LrGroups = new Dictionary<string, double> { ["connector:audio"] = 5e-4 }, Epochs = 1, MaxSteps = null, BatchSize = 4,
-            GradAccum = 2, WarmupSteps = 10, Scheduler = LrSchedule.Cosine, WeightDecay = 0, Clip = 1.0, LogEvery = 5,
+            GradAccum = 2, WarmupSteps = 10, Scheduler = ScheduleKind.Cosine, WeightDecay = 0, Clip = 1.0, LogEvery = 5,
             EvalEvery = 50, SaveEvery = 50, KeepLast = 2, AuxLossWeight = 1.0, Gates = new Dictionary<string, bool> { ["mag"] = false },
         }, align);
-        Assert.Equal((LrSchedule.Linear, (double?)null, 100), (recipe.Stages[1].Scheduler, recipe.Stages[1].Clip, recipe.Stages[1].MaxSteps));
+        Assert.Equal((ScheduleKind.Linear, (double?)null, 100), (recipe.Stages[1].Scheduler, recipe.Stages[1].Clip, recipe.Stages[1].MaxSteps));
         Assert.Equal(["adapter:lora", "llm.*.adapters.lora.*"], recipe.Stages[1].Train);
         var experts = recipe.Stages[2];
         Assert.Equal(["adapter:moe", "adapter:mag", "connector:*"], experts.Train);
@@ -62,7 +64,7 @@ public class RecipeLoaderTests
         Assert.Equal(new StageInit { UpcycleFrom = "adapter:lora", Settings = new JsonObject { ["noise"] = 0.01 } }, experts.Init["adapter:moe"]);
         var tag = recipe.Stages[3];
         Assert.Equal(new ClassifyHead { Component = "audio", Labels = 10, Pooling = HeadPooling.Cls }, tag.Head);
-        Assert.Equal((StageObjective.Classify, LrSchedule.Constant), (tag.Objective, tag.Scheduler));
+        Assert.Equal((StageObjective.Classify, ScheduleKind.Constant), (tag.Objective, tag.Scheduler));
         Assert.Equal(At("weights/soft.safetensors"), tag.Init["adapter:soft"].FromFile);
         Assert.Equal("audio.", tag.Init["adapter:soft"].Settings["prefix"]!.GetValue<string>());
     }
@@ -82,8 +84,8 @@ public class RecipeLoaderTests
         Assert.Equal((512, "auto", LossTokens.Assistant, TruncationPolicy.Drop), (recipe.Data.MaxSeqLen, recipe.Data.Train.Format, recipe.Data.LossOn, recipe.Data.OnTruncate));
         var stage = Assert.Single(recipe.Stages);
         Assert.Equal(new StageSpec { Name = "only", Train = ["llm"], MaxSteps = 10 }, stage);
-        Assert.Equal((StageObjective.Lm, 1e-4, (int?)null, 1, 1, 0), (stage.Objective, stage.Lr, stage.Epochs, stage.BatchSize, stage.GradAccum, stage.WarmupSteps));
-        Assert.Equal((LrSchedule.Cosine, 0.0, (double?)1.0, 10, 0, 0, 2, 1.0), (stage.Scheduler, stage.WeightDecay, stage.Clip, stage.LogEvery, stage.EvalEvery, stage.SaveEvery, stage.KeepLast, stage.AuxLossWeight));
+        Assert.Equal((StageObjective.LanguageModel, 1e-4, (int?)null, 1, 1, 0), (stage.Objective, stage.Lr, stage.Epochs, stage.BatchSize, stage.GradAccum, stage.WarmupSteps));
+        Assert.Equal((ScheduleKind.Cosine, 0.0, (double?)1.0, 10, 0, 0, 2, 1.0), (stage.Scheduler, stage.WeightDecay, stage.Clip, stage.LogEvery, stage.EvalEvery, stage.SaveEvery, stage.KeepLast, stage.AuxLossWeight));
         Assert.Empty(stage.LrGroups);
         Assert.Empty(stage.Gates);
         Assert.Empty(stage.Init);
