@@ -38,6 +38,7 @@ public static class MmadaptCli
             root.Subcommands.Add(EncodeCommand.Create(output));
             root.Subcommands.Add(MergeCommand.Create(output));
             root.Subcommands.Add(PretrainTinyLmCommand.Create(output));
+            root.Subcommands.Add(DataCommand.Create(output));
 
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)

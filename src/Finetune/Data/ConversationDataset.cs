@@ -40,7 +40,7 @@ public static class ConversationDataset
         {
             var reader = new RowReader(file, row);
             fileFormat ??= Detect(reader);
-            var parsed = fileFormat == DatasetFormat.Llava ? LlavaRowParser.Parse(reader) : ShareGptRowParser.Parse(reader);
+            var parsed = RowLayout.Of(fileFormat.Value).Parse(reader);
             CheckTurns(reader, parsed);
             var messages = PlaceholderRules.Apply(reader, parsed, options);
             var images = parsed.Images.Select(p => media.Resolve(reader, "image", p, options.CheckMediaExists)).ToArray();
@@ -53,13 +53,13 @@ public static class ConversationDataset
     /// <summary>The format of a row by its keys.</summary>
     private static DatasetFormat Detect(RowReader row)
     {
-        if (row.Has(ShareGptRowParser.TurnsKey))
+        if (row.Has(RowLayout.ShareGpt.TurnsKey))
             return DatasetFormat.ShareGpt;
-        if (row.Has(LlavaRowParser.TurnsKey))
+        if (row.Has(RowLayout.Llava.TurnsKey))
             return DatasetFormat.Llava;
         var keys = string.Join(", ", row.Element.EnumerateObject().Select(p => $"'{p.Name}'"));
         throw row.Fail(
-            $"cannot tell the format: expected '{ShareGptRowParser.TurnsKey}' (ShareGPT) or '{LlavaRowParser.TurnsKey}' (LLaVA); keys present: {(keys.Length == 0 ? "none" : keys)}.");
+            $"cannot tell the format: expected '{RowLayout.ShareGpt.TurnsKey}' (ShareGPT) or '{RowLayout.Llava.TurnsKey}' (LLaVA); keys present: {(keys.Length == 0 ? "none" : keys)}.");
     }
 
     private static void CheckTurns(RowReader row, ParsedRow parsed)

@@ -141,10 +141,10 @@ public sealed class ConversationDatasetTests : IDisposable
     public void Unknown_roles_list_the_known_ones()
     {
         var sharegpt = Write("roles.jsonl", """{"messages":[{"role":"user","content":"hi"},{"role":"bot","content":"hello."}]}""");
-        Assert.Contains("line 1: messages[1] has unknown role 'bot'; expected one of system, user, assistant.", Fails(sharegpt).Message);
+        Assert.Contains("line 1: messages[1].role 'bot' is not a known role; expected one of system, user, assistant.", Fails(sharegpt).Message);
 
         var llava = Write("roles.json", """[{"conversations":[{"from":"human","value":"hi"},{"from":"assistant","value":"hello."}]}]""");
-        Assert.Contains("row 1 (index 0): conversations[1] has unknown speaker 'assistant'; expected one of human, gpt, system.", Fails(llava).Message);
+        Assert.Contains("row 1 (index 0): conversations[1].from 'assistant' is not a known role; expected one of human, gpt, system.", Fails(llava).Message);
     }
 
     [Fact]
