@@ -246,9 +246,15 @@ public sealed class MultimodalModel : IDisposable
         var context = Context(batch, training: false);
         var embeddings = Embed(batch, context);
         var ids = TextGenerator.GenerateFromEmbeddings(Llm, embeddings, context,
-            options.StopTokenIds.Count > 0 ? options : options with { StopTokenIds = Tokenizer.EosTokenId is int eos ? [eos] : [] });
+            options.StopTokenIds.Count > 0 ? options : options with { StopTokenIds = StopTokenIds });
         return Tokenizer.Decode(ids, skipSpecialTokens: true);
     }
+
+    /// <summary>Tokens that end an answer: the tokenizer's EOS and the chat templates' end-of-turn tokens it has
+    /// (ChatML's <c>&lt;|im_end|&gt;</c>, Llama 3's <c>&lt;|eot_id|&gt;</c>).</summary>
+    public IReadOnlyList<int> StopTokenIds =>
+        new[] { Tokenizer.EosTokenId, Tokenizer.TokenToId("<|im_end|>"), Tokenizer.TokenToId("<|eot_id|>") }
+            .Where(id => id is not null).Select(id => id!.Value).Distinct().ToList();
 
     /// <summary>Frees every part.</summary>
     public void Dispose()

@@ -41,28 +41,32 @@ public class StageRunnerTests
         GradientAccumulation = 2, WarmupSteps = 1, LogEvery = 1, SaveEvery = 2, KeepLast = 2, Clip = 1.0,
     };
 
-    private static StageResult RunStage(string output, StageSettings stage, string? resume = null)
+    private static StageResult RunStage(string output, StageSettings stage, string? resume = null, bool evaluate = false)
     {
         using var model = MultimodalModelTests.Build();
         using var log = new MetricsLog(output, tensorBoard: false);
         var runner = new StageRunner(model, output, seed: 3, log);
         var examples = Examples(model);
-        return runner.Run(0, stage, examples, null, 0, [], resume);
+        return runner.Run(0, stage, examples, evaluate ? examples : null, 0, [], resume);
     }
 
     [Fact]
     public void A_stage_trains_logs_checkpoints_and_plots()
     {
         using var temp = new TempFolder();
-        var result = RunStage(temp.Path, Align with { MaxSteps = 30, LearningRate = 1e-2, GradientAccumulation = 1, SaveEvery = 4 });
+        var result = RunStage(temp.Path, Align with { MaxSteps = 30, LearningRate = 1e-2, GradientAccumulation = 1, SaveEvery = 4 }, evaluate: true);
         Assert.Equal(30, result.Steps);
-        var lines = MetricsLog.Read(Path.Combine(temp.Path, "metrics.jsonl"));
+        var all = MetricsLog.Read(Path.Combine(temp.Path, "metrics.jsonl"));
+        var lines = all.Where(l => l.ContainsKey("loss")).ToList();
         Assert.Equal(30, lines.Count);
-        Assert.All(lines, l => Assert.True(l.ContainsKey("loss") && l.ContainsKey("lr") && l.ContainsKey("grad_norm") && l.ContainsKey("tokens_per_s")));
+        Assert.All(lines, l => Assert.True(l.ContainsKey("lr") && l.ContainsKey("grad_norm") && l.ContainsKey("tokens_per_s")));
         Assert.Equal(Enumerable.Range(1, 30), lines.Select(l => l["step"].GetInt32()));
-        // Batches differ step to step (and the text-only row cannot improve while only connectors train): compare windows.
-        double first = lines.Take(4).Average(l => l["loss"].GetDouble()), last = lines.TakeLast(4).Average(l => l["loss"].GetDouble());
-        Assert.True(last < 0.8 * first, $"mean loss of the first 4 steps {first:F3} -> last 4 {last:F3}");
+        // Evaluation on the same set before the first step (stage_step 0) and after the last: the loss must fall.
+        var evals = all.Where(l => l.ContainsKey("eval_loss")).ToList();
+        Assert.Equal([0, 30], evals.Select(l => l["stage_step"].GetInt32()));
+        Assert.All(evals, l => Assert.True(l.ContainsKey("eval_accuracy")));
+        double before = evals[0]["eval_loss"].GetDouble(), after = evals[1]["eval_loss"].GetDouble();
+        Assert.True(after < 0.8 * before, $"eval loss {before:F3} -> {after:F3}");
         Assert.Equal([24, 28], CheckpointFolders.Steps(Path.Combine(temp.Path, "align")).Select(s => s.Step));
         Assert.True(File.Exists(Path.Combine(temp.Path, "align", "final", TrainingCheckpoint.WeightsFile)));
         Assert.True(File.Exists(Path.Combine(temp.Path, "align", "loss.png")));
