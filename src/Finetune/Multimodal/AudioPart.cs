@@ -33,12 +33,21 @@ public sealed class AudioPart : IDisposable
     /// <param name="trim">Whisper: hand on only the frames of the real audio, not the padded chunk.</param>
     /// <param name="dtype">Weight dtype.</param>
     /// <param name="device">Weight device.</param>
-    public static AudioPart Load(string folder, bool trim = true, ScalarType? dtype = null, Device? device = null) => EncoderKinds.Detect(folder) switch
+    /// <param name="loadWeights">False: build the shapes from config.json only (e.g. on the meta device, to validate a recipe).</param>
+    public static AudioPart Load(string folder, bool trim = true, ScalarType? dtype = null, Device? device = null, bool loadWeights = true)
     {
-        EncoderKind.Whisper => new AudioPart(WhisperEncoder.FromPretrained(folder, dtype, device), WhisperFeatureExtractor.FromPretrained(folder), null, null, trim),
-        EncoderKind.Ast => new AudioPart(null, null, AstModel.FromPretrained(folder, dtype, device), AstFeatureExtractor.FromPretrained(folder), false),
-        var kind => throw new InvalidDataException($"{folder}: a {kind} tower is not an audio encoder; use a Whisper or AST folder."),
-    };
+        var config = Path.Combine(folder, "config.json");
+        return EncoderKinds.Detect(folder) switch
+        {
+            EncoderKind.Whisper => new AudioPart(
+                loadWeights ? WhisperEncoder.FromPretrained(folder, dtype, device) : new WhisperEncoder(WhisperEncoderConfig.Load(config), dtype ?? ScalarType.Float32, device),
+                WhisperFeatureExtractor.FromPretrained(folder), null, null, trim),
+            EncoderKind.Ast => new AudioPart(null, null,
+                loadWeights ? AstModel.FromPretrained(folder, dtype, device) : new AstModel(AstConfig.Load(config), AstConfig.Load(config).Id2Label?.Count ?? 0, dtype ?? ScalarType.Float32, device),
+                AstFeatureExtractor.FromPretrained(folder), false),
+            var kind => throw new InvalidDataException($"{folder}: a {kind} tower is not an audio encoder; use a Whisper or AST folder."),
+        };
+    }
 
     /// <summary>The tower as a module (for adapters and trainability).</summary>
     public nn.Module Tower => (nn.Module?)whisper ?? ast!;

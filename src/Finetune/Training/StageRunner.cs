@@ -49,8 +49,7 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
         var mixtures = components.SelectMany(c => c.Root.modules().OfType<LoraMixture>()).ToList();
         var stageFolder = Path.Combine(outputDir, stage.Name);
 
-        int perStep = stage.BatchSize * stage.GradientAccumulation;
-        int total = stage.MaxSteps ?? stage.Epochs * Math.Max(1, (train.Count + perStep - 1) / perStep);
+        int total = stage.TotalSteps(train.Count);
         var position = new DataPosition(train.Count, seed + 1000L * stageIndex);
         int stageStep = 0;
         string? lastCheckpoint = null;

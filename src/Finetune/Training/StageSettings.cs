@@ -23,10 +23,24 @@ public sealed record StageSettings
     public double LearningRate { get; init; } = 1e-3;
     /// <summary>Learning rates for parameter-name globs (first match wins; others get <see cref="LearningRate"/>).</summary>
     public IReadOnlyList<(string Pattern, double LearningRate)> LearningRateGroups { get; init; } = [];
-    /// <summary>Passes over the data (used when <see cref="MaxSteps"/> is null).</summary>
-    public int Epochs { get; init; } = 1;
-    /// <summary>Optimiser steps, overriding <see cref="Epochs"/>.</summary>
+    /// <summary>Passes over the data; with <see cref="MaxSteps"/> too, the stage stops at whichever comes first.</summary>
+    public int? Epochs { get; init; }
+    /// <summary>Optimiser steps; with <see cref="Epochs"/> too, the stage stops at whichever comes first.</summary>
     public int? MaxSteps { get; init; }
+
+    /// <summary>The stage's optimiser steps for a data set of <paramref name="examples"/> examples.</summary>
+    public int TotalSteps(int examples)
+    {
+        int perEpoch = Math.Max(1, (examples + BatchSize * GradientAccumulation - 1) / (BatchSize * GradientAccumulation));
+        int? byEpochs = Epochs is int e ? e * perEpoch : null;
+        return (byEpochs, MaxSteps) switch
+        {
+            (int a, int b) => Math.Min(a, b),
+            (int a, null) => a,
+            (null, int b) => b,
+            _ => perEpoch,
+        };
+    }
     /// <summary>Samples per micro-batch.</summary>
     public int BatchSize { get; init; } = 4;
     /// <summary>Micro-batches per optimiser step.</summary>

@@ -1,0 +1,189 @@
+using MMAdapt.Adapters.Pill;
+using MMAdapt.Adapters.Routing;
+using MMAdapt.Connectors;
+using MMAdapt.Core.Modules;
+using MMAdapt.Finetune.Multimodal;
+using MMAdapt.Finetune.Recipes;
+using MMAdapt.Finetune.Synthetic;
+using MMAdapt.Finetune.Training;
+
+namespace MMAdapt.Finetune.Running;
+
+/// <summary>What a recipe run produced.</summary>
+/// <param name="OutputDir">The run's folder.</param>
+/// <param name="Stages">Each stage's result, in order (only the stages this call ran).</param>
+public sealed record RecipeRunResult(string OutputDir, IReadOnlyList<StageResult> Stages);
+
+/// <summary>
+/// Runs a recipe from start to end: makes a declared synthetic dataset when it is missing, validates everything up
+/// front (files included), writes <c>recipe.resolved.yaml</c>, builds the model, and runs the stages in order. With
+/// <c>resume</c>, completed stages are skipped (their final weights loaded) and the interrupted stage continues from its
+/// newest complete checkpoint, reproducing the uninterrupted run on CPU.
+/// </summary>
+public static class RecipeTrainer
+{
+    /// <summary>Runs the recipe.</summary>
+    /// <param name="recipe">The recipe (as loaded, overrides applied).</param>
+    /// <param name="resume">Continue a run in the same output folder.</param>
+    /// <param name="console">Progress lines, or null.</param>
+    /// <exception cref="RecipeException">The recipe is invalid (every problem listed).</exception>
+    /// <exception cref="InvalidOperationException">The output folder holds a run and <paramref name="resume"/> is false.</exception>
+    public static RecipeRunResult Train(Recipe recipe, bool resume = false, TextWriter? console = null)
+    {
+        EnsureSyntheticData(recipe, console);
+        RecipeValidator.ThrowIfInvalid(recipe);
+        var output = recipe.OutputDir;
+        bool hasRun = recipe.Stages.Any(s => Directory.Exists(Path.Combine(output, s.Name)));
+        if (hasRun && !resume)
+            throw new InvalidOperationException($"{output} already holds a run; pass --resume to continue it, or choose another output_dir.");
+        Directory.CreateDirectory(output);
+        RecipeLoader.WriteResolved(recipe);
+
+        using var statistics = new RoutingStatistics(Enum.GetValues<Modality>().Length);
+        using var model = RecipeModelBuilder.Build(recipe, loadWeights: true, statistics);
+        var train = ConversationExamples.Load(model, recipe.Data.Train.Path, recipe.Data.Train.MaxSamples);
+        var eval = recipe.Data.Eval is { } e ? ConversationExamples.Load(model, e.Path, e.MaxSamples) : null;
+        using var log = new MetricsLog(output);
+        var runner = new StageRunner(model, output, recipe.Seed, log, console);
+
+        int step = 0;
+        IReadOnlyList<string> trained = [];
+        var results = new List<StageResult>();
+        for (int i = 0; i < recipe.Stages.Count; i++)
+        {
+            var stage = recipe.Stages[i];
+            var folder = Path.Combine(output, stage.Name);
+            var final = Path.Combine(folder, "final");
+            if (resume && Directory.Exists(final))
+            {
+                // Done before: its final checkpoint holds everything trained up to here.
+                var state = TrainingCheckpoint.ReadState(final);
+                TrainingCheckpoint.LoadWeights(final, ParameterSelection.All(model.Components));
+                (step, trained) = (state.Step, state.TrainedParameters);
+                console?.WriteLine($"[{stage.Name}] already complete (step {state.Step}); skipped.");
+                continue;
+            }
+            ApplyGates(model, stage);
+            var resumeFrom = resume ? CheckpointFolders.Steps(folder).Select(s => s.Folder).LastOrDefault() : null;
+            if (resumeFrom is null)
+                Initialise(model, recipe, stage, console);
+            statistics.Reset();
+            var result = runner.Run(i, Settings(stage), train, eval, step, trained, resumeFrom);
+            PlotExperts(statistics, folder, stage.Name);
+            results.Add(result);
+            (step, trained) = (step + result.Steps, result.TrainedParameters);
+        }
+        return new RecipeRunResult(Path.GetFullPath(output), results);
+    }
+
+    /// <summary>The trainer's settings for a recipe stage.</summary>
+    public static StageSettings Settings(StageSpec s) => new()
+    {
+        Name = s.Name,
+        Objective = s.Objective,
+        Train = s.Train,
+        LearningRate = s.Lr,
+        LearningRateGroups = s.LrGroups.Select(kv => (kv.Key, kv.Value)).ToList(),
+        Epochs = s.Epochs,
+        MaxSteps = s.MaxSteps,
+        BatchSize = s.BatchSize,
+        GradientAccumulation = s.GradAccum,
+        WarmupSteps = s.WarmupSteps,
+        Scheduler = s.Scheduler,
+        WeightDecay = s.WeightDecay,
+        Clip = s.Clip ?? 0,
+        LogEvery = s.LogEvery,
+        EvalEvery = s.EvalEvery,
+        SaveEvery = s.SaveEvery,
+        KeepLast = s.KeepLast,
+        AuxLossWeight = s.AuxLossWeight,
+    };
+
+    /// <summary>Generates the recipe's synthetic dataset into the training file's folder when it is declared and missing.</summary>
+    public static void EnsureSyntheticData(Recipe recipe, TextWriter? console)
+    {
+        if (recipe.Data.Synth is not { } synth || File.Exists(recipe.Data.Train.Path))
+            return;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(recipe.Data.Train.Path))!;
+        console?.WriteLine($"generating the synthetic dataset in {folder} ...");
+        SyntheticDataset.Generate(folder, new SyntheticDatasetOptions { Seed = synth.Seed, Count = synth.Count, TestCount = synth.TestCount });
+    }
+
+    // A stage's gate switches: PILL's MAG off during alignment, on afterwards.
+    private static void ApplyGates(MultimodalModel model, StageSpec stage)
+    {
+        foreach (var (name, enabled) in stage.Gates)
+        {
+            var gates = model.Components.SelectMany(c => c.Root.named_modules())
+                .Where(m => m.module is ModalityAttentionGate && m.name.EndsWith($".adapters.{name}", StringComparison.Ordinal))
+                .Select(m => (ModalityAttentionGate)m.module).ToList();
+            if (gates.Count == 0)
+                throw new InvalidDataException($"stage '{stage.Name}': gates.{name}: no modality attention gate (mag adapter) is called '{name}'.");
+            foreach (var gate in gates)
+                gate.Enabled = enabled;
+        }
+    }
+
+    // How a stage's parts start: from an earlier stage's final checkpoint, from a file, or upcycled (MoE connector).
+    private static void Initialise(MultimodalModel model, Recipe recipe, StageSpec stage, TextWriter? console)
+    {
+        foreach (var (component, init) in stage.Init)
+        {
+            if (init.UpcycleFrom is { } upcycle)
+            {
+                var connector = component switch
+                {
+                    "connector:image" => model.ImageConnector,
+                    "connector:audio" => model.AudioConnector,
+                    _ => null,
+                } as MoeConnector ?? throw new InvalidDataException($"stage '{stage.Name}': init.{component}.upcycle_from needs a moe connector at '{component}'.");
+                var (weights, prefix) = WeightsOf(recipe, upcycle, component);
+                ConnectorInit.UpcycleExperts(connector, weights, prefix);
+                console?.WriteLine($"[{stage.Name}] {component}: experts upcycled from {upcycle}");
+                continue;
+            }
+            var (source, sourcePrefix) = init.FromStage is { } from ? WeightsOf(recipe, from, component) : (init.FromFile!, "");
+            var targets = ParameterSelection.All(model.Components).Where(p => p.Component == component).ToList();
+            using var file = Core.Checkpoints.SafetensorsFile.Open(source);
+            foreach (var p in targets)
+            {
+                var key = sourcePrefix + p.Name[(component.Length + 1)..];
+                if (!file.Contains(key))
+                    throw new InvalidDataException($"stage '{stage.Name}': init.{component}: {source} has no tensor '{key}'.");
+                file.ReadInto(key, p.Parameter);
+            }
+            console?.WriteLine($"[{stage.Name}] {component}: initialised from {source}");
+        }
+    }
+
+    // An earlier stage's final weights of one component: (file, key prefix); a path that is a file is used as it is.
+    private static (string File, string Prefix) WeightsOf(Recipe recipe, string stageOrFile, string component) =>
+        recipe.Stages.Any(s => s.Name == stageOrFile)
+            ? (Path.Combine(recipe.OutputDir, stageOrFile, "final", TrainingCheckpoint.WeightsFile), component + ".")
+            : (stageOrFile, "");
+
+    // experts.png: router x expert load share, one picture per token modality seen.
+    private static void PlotExperts(RoutingStatistics statistics, string folder, string stage)
+    {
+        var snapshot = statistics.Snapshot();
+        if (snapshot.Layers.Count == 0)
+            return;
+        int experts = snapshot.Layers.Max(l => l.Experts);
+        foreach (var modality in Enum.GetValues<Modality>())
+        {
+            var rows = snapshot.Layers.Select(l => l.CountsFor(modality)).ToList();
+            if (rows.All(r => r.Sum() == 0))
+                continue;
+            var load = new double[rows.Count, experts];
+            for (int r = 0; r < rows.Count; r++)
+            {
+                double total = Math.Max(1, rows[r].Sum());
+                for (int e = 0; e < rows[r].Length; e++)
+                    load[r, e] = rows[r][e] / total;
+            }
+            var file = modality == Modality.Text ? "experts.png" : $"experts_{modality.ToString().ToLowerInvariant()}.png";
+            TrainingPlots.Experts(load, snapshot.Layers.Select(l => l.Layer).ToList(), $"{stage}: expert load share ({modality.ToString().ToLowerInvariant()} tokens)",
+                Path.Combine(folder, file));
+        }
+    }
+}
