@@ -39,6 +39,12 @@ public static class MmadaptCli
             root.Subcommands.Add(MergeCommand.Create(output));
             root.Subcommands.Add(PretrainTinyLmCommand.Create(output));
             root.Subcommands.Add(DataCommand.Create(output));
+            root.Subcommands.Add(TinyCheckpointsCommand.Create(output));
+            root.Subcommands.Add(TrainCommand.Create(output));
+            root.Subcommands.Add(ValidateCommand.Create(output));
+            root.Subcommands.Add(EvalCommand.Create(output));
+            root.Subcommands.Add(RecipesCommands.List(output));
+            root.Subcommands.Add(RecipesCommands.Copy(output));
 
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)

@@ -11,7 +11,8 @@ namespace MMAdapt.Adapters.Pill;
 /// key/value heads (Llama's <c>num_key_value_heads</c>).</remarks>
 public sealed record MagOptions
 {
-    /// <summary><c>heads</c>: key/value heads of the attention blocks (required, positive; must divide the value width).</summary>
+    /// <summary><c>heads</c>: key/value heads of the attention blocks (positive; must divide the value width). Recipes may
+    /// leave it out: it is then read from the component's config.</summary>
     [JsonPropertyName("heads")] public int Heads { get; init; }
 
     /// <summary><c>modalities</c>: the modalities whose values are gated (PILL: image).</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using MMAdapt.Adapters.Peft;
 using MMAdapt.Core.Devices;
+using MMAdapt.Finetune.Running;
 using MMAdapt.Models;
 using MMAdapt.Models.Chat;
 using MMAdapt.Models.Generation;
@@ -10,13 +11,17 @@ namespace MMAdapt.Cli.Commands;
 
 /// <summary>
 /// <c>mmadapt generate --model DIR [--adapter DIR] (--prompt TEXT [--chat-template NAME] | --input-ids 1,2,3)
-/// [--max-new-tokens N] [--greedy | --temperature T --top-p P --seed S] [--dtype fp32|bf16] [--device auto|cpu|cuda]</c>.
+/// [--max-new-tokens N] [--greedy | --temperature T --top-p P --seed S] [--dtype fp32|bf16] [--device auto|cpu|cuda]</c>,
+/// or <c>mmadapt generate --model OUTPUT_DIR --prompt TEXT [--image FILE]... [--audio FILE]...</c> on a trained multimodal
+/// run (the folder <c>mmadapt train</c> wrote).
 /// </summary>
 internal static class GenerateCommand
 {
     public static Command Create(TextWriter output)
     {
-        var model = new Option<string>("--model", "-m") { Description = "Checkpoint folder (config.json, safetensors, tokenizer).", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "Checkpoint folder (config.json, safetensors, tokenizer), or a training output folder.", Required = true };
+        var images = new Option<string[]>("--image") { Description = "Image file(s) for a trained multimodal run; an <image> placeholder each (prepended when the prompt has none).", AllowMultipleArgumentsPerToken = false };
+        var audios = new Option<string[]>("--audio") { Description = "Audio file(s) for a trained multimodal run (<audio> placeholders).", AllowMultipleArgumentsPerToken = false };
         var adapter = new Option<string?>("--adapter") { Description = "PEFT adapter folder (adapter_config.json + adapter_model.safetensors: LoRA, DoRA, IA3) applied to the model." };
         var prompt = new Option<string?>("--prompt", "-p") { Description = "Text prompt (tokenised, chat template applied when the model has one)." };
         var template = new Option<string?>("--chat-template") { Description = $"Chat template: {string.Join(", ", ChatTemplate.Names)}, or none for plain completion." };
@@ -30,7 +35,7 @@ internal static class GenerateCommand
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var command = new Command("generate", "Generate text (or token ids) from a checkpoint folder.")
         {
-            model, adapter, prompt, template, inputIds, maxNewTokens, greedy, temperature, topP, seed, dtype, device,
+            model, adapter, prompt, template, inputIds, maxNewTokens, greedy, temperature, topP, seed, dtype, device, images, audios,
         };
         command.SetAction(parse =>
         {
@@ -57,6 +62,19 @@ internal static class GenerateCommand
             var resolvedDtype = DeviceChoice.ResolveDtype(parse.GetValue(dtype));
             var resolvedDevice = DeviceChoice.ResolveDevice(parse.GetValue(device));
 
+            var imageFiles = parse.GetValue(images) ?? [];
+            var audioFiles = parse.GetValue(audios) ?? [];
+            if (TrainedModel.IsOutputFolder(parse.GetValue(model)!))
+            {
+                if (promptText is null || parse.GetValue(adapter) is not null || parse.GetValue(template) is not null)
+                    throw new ArgumentException("a training output folder takes --prompt (with --image/--audio); its recipe fixes the adapters and chat template.");
+                var (trained, _, _) = TrainedModel.Load(parse.GetValue(model)!);
+                using (trained)
+                    output.WriteLine(trained.Generate(promptText, imageFiles, audioFiles, options));
+                return 0;
+            }
+            if (imageFiles.Length + audioFiles.Length > 0)
+                throw new ArgumentException($"--image/--audio need a trained multimodal run as --model (a folder 'mmadapt train' wrote); {parse.GetValue(model)} is a plain checkpoint.");
             using var lm = LanguageModel.Load(parse.GetValue(model)!, resolvedDtype, resolvedDevice);
             if (parse.GetValue(adapter) is { } adapterFolder)
                 PeftAdapter.Load(lm.Decoder, adapterFolder);

@@ -51,6 +51,8 @@ public static class TinyCheckpoints
         return new TinyCheckpointFolders(llm, vision, audio);
     }
 
+    private const double EmbeddingScale = 5; // 0.02 * 5 = 0.1
+
     private static void WriteLlm(string folder, TextTokenizer tokenizer, string tokenizerFolder, long seed, int hidden)
     {
         var config = new LlamaConfig
@@ -64,6 +66,10 @@ public static class TinyCheckpoints
         };
         using var model = new LlamaForCausalLM(config);
         model.InitializeWeights(seed);
+        // Embeddings (tied to the frozen LM head) at std 0.1 rather than 0.02: at 0.02 every logit stays within about
+        // +-1.3, so no adapter could make a confident prediction and smoke runs could not show learning.
+        using (no_grad())
+            model.Model.EmbedTokens.Weight.mul_(EmbeddingScale);
         model.SavePretrained(folder);
         foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json" })
             if (File.Exists(Path.Combine(tokenizerFolder, file)))

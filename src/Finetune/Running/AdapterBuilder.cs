@@ -67,6 +67,8 @@ public static class AdapterBuilder
                 break;
             case "mag":
                 var mag = Read<MagOptions>(settings, where) with { Layers = spec.Layers };
+                if (mag.Heads == 0 && KeyValueHeads(root) is int heads)
+                    mag = mag with { Heads = heads };
                 if (spec.Targets?.Names is { } names)
                     mag = mag with { TargetModules = names };
                 PillAttacher.AttachGates(root, component, mag, spec.Name);
@@ -75,6 +77,16 @@ public static class AdapterBuilder
                 throw new InvalidDataException($"{where}: adapter type '{spec.Type}' is not known; known: {string.Join(", ", AdapterSpec.Types)}.");
         }
     }
+
+    // MAG gates per key/value head; a recipe may leave `heads` out and take it from the component's config.
+    private static int? KeyValueHeads(nn.Module root) => root switch
+    {
+        Models.Llama.LlamaForCausalLM llm => llm.Config.NumKeyValueHeads,
+        Encoders.Vision.VisionTower tower => tower.Config.Heads,
+        Encoders.Whisper.WhisperEncoder whisper => whisper.Config.EncoderAttentionHeads,
+        Encoders.Ast.AstModel ast => ast.Config.NumAttentionHeads,
+        _ => null,
+    };
 
     private static InvalidDataException Missing(string where, AdapterSpec spec, string key) =>
         new($"{where}: adapter '{spec.Name}' ({spec.Type}) needs '{key}'.");

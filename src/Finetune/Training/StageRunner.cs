@@ -199,43 +199,11 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
 
     private void Evaluate(StageSettings stage, ITrainingExamples eval, int step, int stageStep)
     {
-        SetTraining(false);
-        using var _ = no_grad();
-        double lossSum = 0;
-        int batches = 0, correct = 0, asked = 0;
-        for (int start = 0; start < eval.Count; start += stage.BatchSize)
-        {
-            using var scope = NewDisposeScope();
-            var samples = Enumerable.Range(start, Math.Min(stage.BatchSize, eval.Count - start)).Select(eval.Encode).Where(s => s is not null).Select(s => s!).ToList();
-            if (samples.Count == 0)
-                continue;
-            using var batch = model.Collate(samples);
-            var context = model.Context(batch, training: false);
-            using var sink = context.Sink;
-            lossSum += model.Loss(batch, context).item<float>();
-            batches++;
-        }
-        for (int i = 0; i < eval.Count; i++)
-        {
-            if (eval.Question(i) is not { } question)
-                continue;
-            var answer = model.Answer(question.Prompt, question.Images, question.Audios,
-                new Models.Generation.GenerationOptions { MaxNewTokens = Math.Max(8, model.Tokenizer.Encode(question.Answer).Count + 4) });
-            asked++;
-            if (Normalize(answer) == Normalize(question.Answer))
-                correct++;
-        }
-        log.Write(new MetricsRecord(stage.Name, step, stageStep)
-        {
-            EvalLoss = batches == 0 ? null : lossSum / batches,
-            EvalAccuracy = asked == 0 ? null : correct / (double)asked,
-        });
-        console?.WriteLine($"[{stage.Name}] eval at step {stageStep}: loss {(batches == 0 ? double.NaN : lossSum / batches):F4}" +
-                           (asked == 0 ? "" : $"  accuracy {correct / (double)asked:P1} ({correct}/{asked})"));
+        var result = Evaluation.Run(model, eval, stage.BatchSize);
+        log.Write(new MetricsRecord(stage.Name, step, stageStep) { EvalLoss = result.Loss, EvalAccuracy = result.Accuracy });
+        console?.WriteLine($"[{stage.Name}] eval at step {stageStep}: loss {result.Loss ?? double.NaN:F4}" +
+                           (result.Accuracy is double accuracy ? $"  accuracy {accuracy:P1} ({result.Correct}/{result.Asked})" : ""));
     }
-
-    /// <summary>Exact-match normalisation: trimmed, lower case, trailing full stop dropped.</summary>
-    public static string Normalize(string answer) => answer.Trim().TrimEnd('.').Trim().ToLowerInvariant();
 
     private void SetTraining(bool training)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MMAdapt.Finetune.Recipes.Syntax;
@@ -66,12 +67,18 @@ internal sealed class JsonCodec : Codec<JsonObject>
                 {
                     ScalarKind.Null => null,
                     ScalarKind.Bool => JsonValue.Create(PlainScalar.ToBool(scalar.Text)),
-                    ScalarKind.Int when PlainScalar.ToLong(scalar.Text) is { } whole => JsonValue.Create(whole),
-                    ScalarKind.Int or ScalarKind.Float => JsonValue.Create(PlainScalar.ToDouble(scalar.Text)),
+                    ScalarKind.Int when PlainScalar.ToLong(scalar.Text) is { } whole => Number(whole.ToString(CultureInfo.InvariantCulture)),
+                    ScalarKind.Int or ScalarKind.Float => PlainScalar.ToDouble(scalar.Text) is var d && double.IsFinite(d)
+                        ? Number(d.ToString("R", CultureInfo.InvariantCulture))
+                        : JsonValue.Create(d),
                     _ => JsonValue.Create(scalar.Text),
                 };
         }
     }
+
+    // Numbers as parsed JSON (not boxed longs or doubles), so that readers of settings objects can ask for any numeric
+    // type that holds the value (GetValue<int> on 4, GetValue<double> on 4), as with settings read from a JSON file.
+    private static JsonNode Number(string text) => JsonNode.Parse(text)!;
 
     private static RecipeNode FromJson(JsonNode? node)
     {

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using MMAdapt.Finetune.Running;
+using MMAdapt.Finetune.Training;
+
+namespace MMAdapt.Cli.Commands;
+
+/// <summary><c>mmadapt eval RECIPE|OUTPUT_DIR</c>: evaluation loss and exact-match accuracy of a trained run on its eval set.</summary>
+internal static class EvalCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var target = new Argument<string>("RECIPE|OUTPUT_DIR") { Description = "A training output folder, or the recipe that wrote one." };
+        var command = new Command("eval", "Evaluate a trained run on its eval set.") { target };
+        command.SetAction(parse =>
+        {
+            var value = parse.GetValue(target)!;
+            var folder = TrainedModel.IsOutputFolder(value) ? value : RecipeArguments.Load(value, []).OutputDir;
+            if (!TrainedModel.IsOutputFolder(folder))
+                throw new DirectoryNotFoundException($"{folder}: no training output (recipe.resolved.yaml) here; train the recipe first.");
+            var (model, recipe, checkpoint) = TrainedModel.Load(folder);
+            using var _ = model;
+            var eval = recipe.Data.Eval ?? throw new ArgumentException($"recipe '{recipe.Name}' has no data.eval set.");
+            var examples = ConversationExamples.Load(model, eval.Path, eval.MaxSamples);
+            var result = Evaluation.Run(model, examples, batchSize: 4);
+            output.WriteLine($"checkpoint:    {checkpoint ?? "(none: untrained)"}");
+            output.WriteLine($"eval_loss:     {result.Loss ?? double.NaN:F4}");
+            if (result.Accuracy is double accuracy)
+                output.WriteLine($"eval_accuracy: {accuracy:F4} ({result.Correct}/{result.Asked})");
+            return 0;
+        });
+        return command;
+    }
+}

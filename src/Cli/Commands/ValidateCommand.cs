@@ -1,0 +1,38 @@
+using System.CommandLine;
+using MMAdapt.Finetune.Recipes;
+using MMAdapt.Finetune.Running;
+using MMAdapt.Finetune.Training;
+
+namespace MMAdapt.Cli.Commands;
+
+/// <summary><c>mmadapt validate RECIPE [overrides]</c>: checks everything a run needs without loading any weights, and prints
+/// what each stage trains.</summary>
+internal static class ValidateCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var recipe = RecipeArguments.Recipe();
+        var overrides = RecipeArguments.Overrides();
+        var command = new Command("validate", "Check a recipe (config files only, no weights) and print the trainable parameters per stage.") { recipe, overrides };
+        command.SetAction(parse =>
+        {
+            var loaded = RecipeArguments.Load(parse.GetValue(recipe)!, parse.GetValue(overrides) ?? []);
+            RecipeTrainer.EnsureSyntheticData(loaded, output);
+            RecipeValidator.ThrowIfInvalid(loaded);
+            using var model = RecipeModelBuilder.Build(loaded, loadWeights: false);
+            output.WriteLine($"recipe '{loaded.Name}' is valid; output_dir {loaded.OutputDir}");
+            var all = ParameterSelection.All(model.Components);
+            foreach (var (component, _) in model.Components)
+                output.WriteLine($"  {component,-18} {all.Where(p => p.Component == component).Sum(p => p.Parameter.numel()),15:N0} parameters");
+            foreach (var stage in loaded.Stages)
+            {
+                var chosen = ParameterSelection.Select(model.Components, stage.Train, stage.Name);
+                long trainable = chosen.Sum(p => p.Parameter.numel()), total = all.Sum(p => p.Parameter.numel());
+                output.WriteLine($"stage {stage.Name}: trains {trainable:N0} of {total:N0} parameters ({100.0 * trainable / total:F4}%): " +
+                                 string.Join(", ", chosen.GroupBy(p => p.Component).Select(g => $"{g.Key} {g.Sum(p => p.Parameter.numel()):N0}")));
+            }
+            return 0;
+        });
+        return command;
+    }
+}
