@@ -46,15 +46,26 @@ public sealed class MetricsLog : IDisposable
                 tensorBoard.add_scalar($"{record.Stage}/{tag}", (float)value, record.Step);
     }
 
-    /// <summary>Drops every line whose <c>step</c> is greater than <paramref name="step"/> (resuming from that step).</summary>
-    public void TruncateAfter(int step)
+    /// <summary>Drops every line whose <c>step</c> is greater than <paramref name="step"/> (resuming from that step), and
+    /// with <paramref name="restartingStage"/> also that stage's lines (a stage starting over after an interruption).
+    /// A line cut short by a killed process is dropped too.</summary>
+    public void TruncateAfter(int step, string? restartingStage = null)
     {
         if (!File.Exists(path))
             return;
         var kept = File.ReadAllLines(path).Where(line =>
         {
-            using var document = JsonDocument.Parse(line);
-            return document.RootElement.GetProperty("step").GetInt32() <= step;
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                var root = document.RootElement;
+                return root.GetProperty("step").GetInt32() <= step
+                       && (restartingStage is null || root.GetProperty("stage").GetString() != restartingStage);
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                return false; // torn or foreign line
+            }
         }).ToList();
         MMAdapt.Core.IO.AtomicFile.WriteAllText(path, kept.Count == 0 ? "" : string.Join("\n", kept) + "\n");
     }

@@ -64,9 +64,13 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
             log.TruncateAfter(state.Step);
             lastCheckpoint = resume;
         }
-        else if (eval is not null)
+        else
         {
-            Evaluate(stage, eval, stepAtStart, 0);
+            // A fresh stage starts from its own seed, so it runs the same after a restart as straight after the stage before.
+            manual_seed(seed + 1000L * stageIndex);
+            log.TruncateAfter(stepAtStart, stage.Name);
+            if (eval is not null)
+                Evaluate(stage, eval, stepAtStart, 0);
         }
 
         SetTraining(true);
