@@ -21,7 +21,8 @@ internal static class EvalCommand
             using var _ = model;
             var eval = recipe.Data.Eval ?? throw new ArgumentException($"recipe '{recipe.Name}' has no data.eval set.");
             var examples = ConversationExamples.Load(model, eval.Path, eval.MaxSamples);
-            var result = Evaluation.Run(model, examples, batchSize: 4);
+            // The last stage's batch size, so the loss equals the run's last eval line in metrics.jsonl (a mean of batch means).
+            var result = Evaluation.Run(model, examples, recipe.Stages[^1].BatchSize);
             output.WriteLine($"checkpoint:    {checkpoint ?? "(none: untrained)"}");
             output.WriteLine($"eval_loss:     {result.Loss ?? double.NaN:F4}");
             if (result.Accuracy is double accuracy)

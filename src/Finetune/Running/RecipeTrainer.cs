@@ -109,8 +109,9 @@ public static class RecipeTrainer
         SyntheticDataset.Generate(folder, new SyntheticDatasetOptions { Seed = synth.Seed, Count = synth.Count, TestCount = synth.TestCount });
     }
 
-    // A stage's gate switches: PILL's MAG off during alignment, on afterwards.
-    private static void ApplyGates(MultimodalModel model, StageSpec stage)
+    /// <summary>Sets a stage's gate switches (<c>gates:</c>): PILL's MAG off during alignment, on afterwards.</summary>
+    /// <exception cref="InvalidDataException">A gate name no modality attention gate has.</exception>
+    public static void ApplyGates(MultimodalModel model, StageSpec stage)
     {
         foreach (var (name, enabled) in stage.Gates)
         {

@@ -20,16 +20,24 @@ public static class TrainedModel
         try
         {
             string? checkpoint = null;
-            foreach (var stage in recipe.Stages)
+            int reached = 0;
+            for (int i = 0; i < recipe.Stages.Count; i++)
             {
+                var stage = recipe.Stages[i];
                 var folder = Path.Combine(outputDir, stage.Name);
                 var final = Path.Combine(folder, "final");
-                checkpoint = Directory.Exists(final) ? final : CheckpointFolders.Steps(folder).Select(s => s.Folder).LastOrDefault() ?? checkpoint;
+                var newest = Directory.Exists(final) ? final : CheckpointFolders.Steps(folder).Select(s => s.Folder).LastOrDefault();
+                if (newest is not null)
+                    (checkpoint, reached) = (newest, i);
                 if (!Directory.Exists(final))
                     break;
             }
             if (checkpoint is not null)
                 TrainingCheckpoint.LoadWeights(checkpoint, ParameterSelection.All(model.Components));
+            // Gates as the stage that wrote the weights had them (an alignment checkpoint runs with its gates shut);
+            // a stage without a setting keeps the one before it, as in training.
+            foreach (var stage in recipe.Stages.Take(reached + 1))
+                RecipeTrainer.ApplyGates(model, stage);
             return (model, recipe, checkpoint);
         }
         catch
