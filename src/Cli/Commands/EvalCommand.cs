@@ -19,7 +19,7 @@ internal static class EvalCommand
                 throw new DirectoryNotFoundException($"{folder}: no training output (recipe.resolved.yaml) here; train the recipe first.");
             var (model, recipe, checkpoint) = TrainedModel.Load(folder);
             using var _ = model;
-            var eval = recipe.Data.Eval ?? throw new ArgumentException($"recipe '{recipe.Name}' has no data.eval set.");
+            var eval = recipe.EvaluationSet(recipe.Stages[^1]) ?? throw new ArgumentException($"recipe '{recipe.Name}' has no data.eval set.");
             var examples = ConversationExamples.Load(model, eval.Path, eval.MaxSamples);
             // The last stage's batch size, so the loss equals the run's last eval line in metrics.jsonl (a mean of batch means).
             var result = Evaluation.Run(model, examples, recipe.Stages[^1].BatchSize);

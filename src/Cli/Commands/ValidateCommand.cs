@@ -18,9 +18,14 @@ internal static class ValidateCommand
         {
             var loaded = RecipeArguments.Load(parse.GetValue(recipe)!, parse.GetValue(overrides) ?? []);
             RecipeTrainer.EnsureSyntheticData(loaded, output);
-            RecipeValidator.ThrowIfInvalid(loaded);
+            RecipeValidator.ThrowIfInvalid(loaded, checkData: false);
             using var model = RecipeModelBuilder.Build(loaded, loadWeights: false);
             output.WriteLine($"recipe '{loaded.Name}' is valid; output_dir {loaded.OutputDir}");
+            // Config-only folders and data not yet downloaded are fine here; training needs them and says so first.
+            if (!ShapeOnlyTokenizer.FolderHasTokenizer(loaded.Model.Llm.Path))
+                output.WriteLine($"  note: {loaded.Model.Llm.Path} has no tokenizer files (config-only); training needs them");
+            foreach (var (key, file) in RecipeValidator.DatasetFiles(loaded).Where(f => !File.Exists(f.Path)))
+                output.WriteLine($"  note: {key}: {file} does not exist yet; training needs it");
             var all = ParameterSelection.All(model.Components);
             foreach (var (component, _) in model.Components)
                 output.WriteLine($"  {component,-18} {all.Where(p => p.Component == component).Sum(p => p.Parameter.numel()),15:N0} parameters");

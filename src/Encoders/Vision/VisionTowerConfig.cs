@@ -105,8 +105,9 @@ public sealed record VisionTowerConfig
     {
         if (HiddenSize <= 0 || Heads <= 0 || HiddenSize % Heads != 0)
             throw new InvalidDataException($"{source}: hidden_size {HiddenSize} must be a positive multiple of num_attention_heads {Heads}.");
-        if (PatchSize <= 0 || ImageSize % PatchSize != 0)
-            throw new InvalidDataException($"{source}: image_size {ImageSize} must be a multiple of patch_size {PatchSize}.");
+        // The patch convolution drops a remainder (SigLIP so400m: 384 px in patches of 14 gives 27 x 27), as in HF.
+        if (PatchSize <= 0 || ImageSize < PatchSize)
+            throw new InvalidDataException($"{source}: image_size {ImageSize} must be at least patch_size {PatchSize} (and patch_size positive).");
         if (Layers <= 0 || IntermediateSize <= 0 || Channels <= 0)
             throw new InvalidDataException($"{source}: num_hidden_layers, intermediate_size and num_channels must be positive.");
         MMAdapt.Encoders.Layers.Activations.Get(HiddenAct, source);

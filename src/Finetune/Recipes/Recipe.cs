@@ -56,6 +56,12 @@ public sealed record Recipe
     /// <summary><c>stages</c>: the training stages, run in order. At least one.</summary>
     public IReadOnlyList<StageSpec> Stages { get => stages.Value; init => stages = ValueEquality.List(value); }
 
+    /// <summary>The training set of <paramref name="stage"/>: its own <c>data.train</c>, else the recipe's.</summary>
+    public DatasetSpec TrainingSet(StageSpec stage) => stage.Data?.Train ?? Data.Train;
+
+    /// <summary>The evaluation set of <paramref name="stage"/>: its own <c>data.eval</c>, else the recipe's (null: none).</summary>
+    public DatasetSpec? EvaluationSet(StageSpec stage) => stage.Data?.Eval ?? Data.Eval;
+
     /// <summary>Where the recipe was read from, for messages (null for a recipe built in code). Not part of equality;
     /// after <c>with</c> changes its lines may no longer fit the changed parts.</summary>
     public RecipeSource? Source { get => source.Value; init => source = new(value); }

@@ -23,8 +23,10 @@ public static partial class RecipeValidator
     /// <param name="recipe">The recipe (loaded or built in code).</param>
     /// <param name="checkFiles">Also check that the checkpoint folders (with <c>config.json</c>), the dataset files
     /// (unless <c>data.synth</c> generates them) and <c>init.*.from_file</c> exist.</param>
+    /// <param name="checkData">With <paramref name="checkFiles"/>: check the dataset files too (<c>validate</c> only
+    /// notes missing ones: a recipe for real models is checked before its data is downloaded).</param>
     /// <returns>The problems; empty when the recipe is usable.</returns>
-    public static IReadOnlyList<RecipeProblem> Check(Recipe recipe, bool checkFiles = true)
+    public static IReadOnlyList<RecipeProblem> Check(Recipe recipe, bool checkFiles = true, bool checkData = true)
     {
         var report = new RecipeReport(recipe);
         report.Required("name", recipe.Name, "the run's name");
@@ -38,17 +40,18 @@ public static partial class RecipeValidator
         CheckData(recipe, report);
         StageChecks.Check(recipe, report);
         if (checkFiles)
-            CheckFiles(recipe, report);
+            CheckFiles(recipe, report, checkData);
         return report.Problems;
     }
 
     /// <summary>Throws when <paramref name="recipe"/> has problems.</summary>
     /// <param name="recipe">The recipe.</param>
     /// <param name="checkFiles">As for <see cref="Check"/>.</param>
+    /// <param name="checkData">As for <see cref="Check"/>.</param>
     /// <exception cref="RecipeException">One exception listing every problem.</exception>
-    public static void ThrowIfInvalid(Recipe recipe, bool checkFiles = true)
+    public static void ThrowIfInvalid(Recipe recipe, bool checkFiles = true, bool checkData = true)
     {
-        var problems = Check(recipe, checkFiles);
+        var problems = Check(recipe, checkFiles, checkData);
         if (problems.Count > 0)
             throw new RecipeException(problems, recipe.Source?.File);
     }
@@ -147,6 +150,13 @@ public static partial class RecipeValidator
         if (data.Eval is { } eval)
             CheckDataset("data.eval", eval, report);
         report.AtLeast("data.max_seq_len", data.MaxSeqLen, 1);
+        for (int i = 0; i < recipe.Stages.Count; i++)
+        {
+            if (recipe.Stages[i].Data?.Train is { } train)
+                CheckDataset($"stages[{i}].data.train", train, report);
+            if (recipe.Stages[i].Data?.Eval is { } stageEval)
+                CheckDataset($"stages[{i}].data.eval", stageEval, report);
+        }
         if (data.Synth is { } synth)
         {
             report.AtLeast("data.synth.count", synth.Count, 1);
@@ -162,20 +172,37 @@ public static partial class RecipeValidator
             report.AtLeast($"{key}.max_samples", max, 1);
     }
 
-    private static void CheckFiles(Recipe recipe, RecipeReport report)
+    /// <summary>The dataset files a run reads that must exist before it starts, as (key, path): the recipe's
+    /// (unless <c>data.synth</c> generates them) and each stage's.</summary>
+    public static IReadOnlyList<(string Key, string Path)> DatasetFiles(Recipe recipe)
+    {
+        var files = new List<(string, string)>();
+        if (recipe.Data.Synth is null)
+        {
+            files.Add(("data.train.path", recipe.Data.Train.Path));
+            if (recipe.Data.Eval is { } eval)
+                files.Add(("data.eval.path", eval.Path));
+        }
+        for (int i = 0; i < recipe.Stages.Count; i++)
+        {
+            if (recipe.Stages[i].Data?.Train is { } train)
+                files.Add(($"stages[{i}].data.train.path", train.Path));
+            if (recipe.Stages[i].Data?.Eval is { } eval)
+                files.Add(($"stages[{i}].data.eval.path", eval.Path));
+        }
+        return files.Where(f => f.Item2.Length > 0).Distinct().ToList();
+    }
+
+    private static void CheckFiles(Recipe recipe, RecipeReport report, bool checkData)
     {
         CheckCheckpoint("model.llm.path", recipe.Model.Llm.Path, report);
         if (recipe.Model.Vision is { } vision)
             CheckCheckpoint("model.vision.path", vision.Path, report);
         if (recipe.Model.Audio is { } audio)
             CheckCheckpoint("model.audio.path", audio.Path, report);
-        if (recipe.Data.Synth is null)
-        {
-            const string generate = " (or set data.synth to generate it)";
-            CheckFile("data.train.path", recipe.Data.Train.Path, "dataset file", report, generate);
-            if (recipe.Data.Eval is { } eval)
-                CheckFile("data.eval.path", eval.Path, "dataset file", report, generate);
-        }
+        if (checkData)
+            foreach (var (key, file) in DatasetFiles(recipe))
+                CheckFile(key, file, "dataset file", report, key.StartsWith("data.", StringComparison.Ordinal) ? " (or set data.synth to generate it)" : "");
         for (var i = 0; i < recipe.Stages.Count; i++)
             foreach (var (component, init) in recipe.Stages[i].Init)
                 if (init.FromFile is { Length: > 0 } file && !Directory.Exists(file))

@@ -23,6 +23,10 @@ public sealed record StageSpec
     /// <summary><c>head</c>: the classifier of a <c>classify</c> stage; null otherwise.</summary>
     public ClassifyHead? Head { get; init; }
 
+    /// <summary><c>data</c>: this stage's own training and evaluation sets (LLaVA aligns on captions, then tunes on
+    /// instructions); what it leaves out comes from the recipe's <c>data</c>. Null (the default): the recipe's sets.</summary>
+    public StageData? Data { get; init; }
+
     /// <summary><c>train</c>: what trains, everything else frozen: components (<c>llm</c>, <c>vision</c>, <c>audio</c>,
     /// <c>connector:NAME</c>, <c>adapter:NAME</c>, <c>head</c>), globs over them (<c>connector:*</c>), or globs over
     /// parameter names (<c>llm.*.adapters.moe.*</c>). At least one.</summary>

@@ -41,8 +41,17 @@ public static class RecipeTrainer
 
         using var statistics = new RoutingStatistics(Enum.GetValues<Modality>().Length);
         using var model = RecipeModelBuilder.Build(recipe, loadWeights: true, statistics);
-        var train = ConversationExamples.Load(model, recipe.Data.Train.Path, recipe.Data.Train.MaxSamples);
-        var eval = recipe.Data.Eval is { } e ? ConversationExamples.Load(model, e.Path, e.MaxSamples) : null;
+        // Each dataset is read once, however many stages use it.
+        var datasets = new Dictionary<DatasetSpec, ConversationExamples>();
+        ConversationExamples Examples(DatasetSpec spec) =>
+            datasets.TryGetValue(spec, out var loaded) ? loaded : datasets[spec] = ConversationExamples.Load(model, spec.Path, spec.MaxSamples);
+        // All of them before the first step: a bad row in the last stage's data should not wait hours to be found.
+        foreach (var stage in recipe.Stages)
+        {
+            Examples(recipe.TrainingSet(stage));
+            if (recipe.EvaluationSet(stage) is { } evalSet)
+                Examples(evalSet);
+        }
         using var log = new MetricsLog(output);
         var runner = new StageRunner(model, output, recipe.Seed, log, console);
 
@@ -68,7 +77,8 @@ public static class RecipeTrainer
             if (resumeFrom is null)
                 Initialise(model, recipe, stage, console);
             statistics.Reset();
-            var result = runner.Run(i, Settings(stage), train, eval, step, trained, resumeFrom);
+            var eval = recipe.EvaluationSet(stage) is { } stageEval ? Examples(stageEval) : null;
+            var result = runner.Run(i, Settings(stage), Examples(recipe.TrainingSet(stage)), eval, step, trained, resumeFrom);
             PlotExperts(statistics, folder, stage.Name);
             results.Add(result);
             (step, trained) = (step + result.Steps, result.TrainedParameters);

@@ -77,6 +77,12 @@ internal static class RecipeSchema
         { "on_truncate", new EnumCodec<TruncationPolicy>(("drop", TruncationPolicy.Drop), ("error", TruncationPolicy.Error)), s => s.OnTruncate, (s, v) => s with { OnTruncate = v } },
     });
 
+    private static readonly RecordCodec<StageData> StageDatasets = new(() => new(), new()
+    {
+        { "train", new OptionalCodec<DatasetSpec>(Dataset), s => s.Train, (s, v) => s with { Train = v } },
+        { "eval", new OptionalCodec<DatasetSpec>(Dataset), s => s.Eval, (s, v) => s with { Eval = v } },
+    });
+
     private static readonly RecordCodec<ClassifyHead> Head = new(() => new(), new()
     {
         { "component", Text, s => s.Component, (s, v) => s with { Component = v } },
@@ -97,6 +103,7 @@ internal static class RecipeSchema
         { "name", Text, s => s.Name, (s, v) => s with { Name = v } },
         { "objective", new EnumCodec<StageObjective>(("lm", StageObjective.LanguageModel), ("classify", StageObjective.Classify)), s => s.Objective, (s, v) => s with { Objective = v } },
         { "head", new OptionalCodec<ClassifyHead>(Head), s => s.Head, (s, v) => s with { Head = v } },
+        { "data", new OptionalCodec<StageData>(StageDatasets), s => s.Data, (s, v) => s with { Data = v } },
         { "train", new ListCodec<string>(Text), s => s.Train, (s, v) => s with { Train = v } },
         { "lr", Number, s => s.Lr, (s, v) => s with { Lr = v } },
         { "lr_groups", new MapCodec<double>(Number), s => s.LrGroups, (s, v) => s with { LrGroups = v } },

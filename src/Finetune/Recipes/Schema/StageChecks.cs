@@ -124,8 +124,8 @@ internal static class StageChecks
         report.AtLeast($"{key}.save_every", stage.SaveEvery, 0);
         report.AtLeast($"{key}.keep_last", stage.KeepLast, 1);
         report.AtLeast($"{key}.aux_loss_weight", stage.AuxLossWeight, 0);
-        if (stage.EvalEvery > 0 && recipe.Data.Eval is null)
-            report.Add($"{key}.eval_every", "needs data.eval (there is nothing to evaluate on)");
+        if (stage.EvalEvery > 0 && recipe.EvaluationSet(stage) is null)
+            report.Add($"{key}.eval_every", "needs data.eval or the stage's data.eval (there is nothing to evaluate on)");
     }
 
     private static void CheckInit(Recipe recipe, int index, string component, StageInit init, IReadOnlyList<string> components, RecipeReport report)

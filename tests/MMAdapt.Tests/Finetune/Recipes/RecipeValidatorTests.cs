@@ -104,7 +104,7 @@ public class RecipeValidatorTests
             ("stages[0].save_every", "must be at least 0, got -1"),
             ("stages[0].keep_last", "must be at least 1, got 0"),
             ("stages[0].aux_loss_weight", "must be at least 0, got -1"),
-            ("stages[0].eval_every", "needs data.eval (there is nothing to evaluate on)"),
+            ("stages[0].eval_every", "needs data.eval or the stage's data.eval (there is nothing to evaluate on)"),
             ("stages[0].lr_groups.llm", "must be above 0, got 0"),
         ], problems.Select(p => (p.Key, p.Message)));
     }

@@ -165,4 +165,32 @@ public class RecipeTrainerTests(SmokeRun smoke)
             .Select(l => string.Join(",", l.Where(kv => kv.Key != "tokens_per_s").Select(kv => $"{kv.Key}={kv.Value}"))).ToList();
         Assert.Equal(Lines(expected), Lines(actual));
     }
+
+    [Fact]
+    public void A_stage_trains_on_its_own_dataset_when_it_names_one()
+    {
+        // Stage 1 sees images only: its audio connector gets no gradient and keeps its initial weights, while the
+        // image connector moves. Stage 2 falls back to the recipe's mixed data.
+        using var temp = new TempFolder();
+        var imagesOnly = Path.Combine(smoke.DataFolder, "images-only.jsonl"); // beside the media it names
+        File.WriteAllLines(imagesOnly, File.ReadLines(Path.Combine(smoke.DataFolder, "train.jsonl")).Where(l => l.Contains("\"audios\":[]", StringComparison.Ordinal)));
+        var output = temp.File("run");
+        var recipe = RecipeLoader.Load(SmokeRun.RecipePath,
+            [.. smoke.Overrides(output), $"stages.0.data.train.path={imagesOnly}", "stages.0.max_steps=4", "stages.1.max_steps=4", "stages.0.save_every=0", "stages.1.save_every=0"]);
+        Assert.Equal(imagesOnly, recipe.TrainingSet(recipe.Stages[0]).Path);
+        Assert.Equal(Path.Combine(smoke.DataFolder, "train.jsonl"), recipe.TrainingSet(recipe.Stages[1]).Path);
+        RecipeTrainer.Train(recipe);
+
+        using var initial = RecipeModelBuilder.Build(recipe);
+        var start = ParameterSelection.All(initial.Components).ToDictionary(p => p.Name, p => p.Parameter);
+        using var aligned = SafetensorsFile.Open(Path.Combine(output, "align", "final", TrainingCheckpoint.WeightsFile));
+        var connectors = aligned.Tensors.Select(t => t.Name).Where(n => n.StartsWith("connector:", StringComparison.Ordinal)).ToList();
+        Assert.Contains(connectors, n => n.StartsWith("connector:audio.", StringComparison.Ordinal));
+        foreach (var name in connectors)
+        {
+            using var trained = aligned.Read(name);
+            bool same = trained.equal(start[name]).all().item<bool>();
+            Assert.True(name.StartsWith("connector:audio.", StringComparison.Ordinal) == same, $"{name}: {(same ? "unchanged" : "changed")} after the image-only stage");
+        }
+    }
 }
