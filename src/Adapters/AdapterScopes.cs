@@ -21,20 +21,30 @@ public static class AdapterScopes
     /// </summary>
     public static IReadOnlyList<string> MergeAll(nn.Module root)
     {
+        var blocked = FindUnmergeable(root);
+        foreach (var (_, host, adapters) in Projections(root))
+            foreach (var (adapterName, _) in adapters.Items)
+                if (!blocked.Any(b => ReferenceEquals(b.Host, host) && b.Name == adapterName))
+                    host.Adapters.Merge(adapterName, host.Weight);
+        return blocked.Select(b => b.Description).ToList();
+    }
+
+    /// <summary>The adapters under <paramref name="root"/> that <see cref="MergeAll"/> would leave unmerged (see there),
+    /// in module order; nothing is changed.</summary>
+    public static IReadOnlyList<UnmergeableAdapter> FindUnmergeable(nn.Module root)
+    {
         var projections = Projections(root).ToList();
-        var skipped = new List<string>();
+        var blocked = new List<UnmergeableAdapter>();
         foreach (var (name, host, _) in projections)
             foreach (var (adapterName, adapter) in host.Adapters.Items)
             {
-                var label = $"{name}.{adapterName} ({adapter.GetName()})";
-                if (!adapter.CanMerge)
-                    skipped.Add($"{label}: its effect is not a change of the layer's weights, so it cannot be folded in");
-                else if (projections.FirstOrDefault(p => p.Host != host && ReferenceEquals(p.Host.Weight, host.Weight)).Name is { } twin)
-                    skipped.Add($"{label}: its weight is shared with '{twin}' (tied weights), so folding it in would change that layer too");
-                else
-                    host.Adapters.Merge(adapterName, host.Weight);
+                if (host.Adapters.Merged.Contains(adapterName))
+                    continue;
+                var twin = projections.FirstOrDefault(p => p.Host != host && ReferenceEquals(p.Host.Weight, host.Weight)).Name;
+                if (!adapter.CanMerge || twin is not null)
+                    blocked.Add(new UnmergeableAdapter(name, adapterName, host, adapter, adapter.CanMerge ? twin : null));
             }
-        return skipped;
+        return blocked;
     }
 
     /// <summary>Every adaptable projection (linear or embedding) under <paramref name="root"/>, by full name.</summary>

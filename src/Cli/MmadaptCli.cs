@@ -37,6 +37,7 @@ public static class MmadaptCli
             root.Subcommands.Add(GenerateCommand.Create(output));
             root.Subcommands.Add(EncodeCommand.Create(output));
             root.Subcommands.Add(MergeCommand.Create(output));
+            root.Subcommands.Add(ExportCommand.Create(output));
             root.Subcommands.Add(PretrainTinyLmCommand.Create(output));
             root.Subcommands.Add(DataCommand.Create(output));
             root.Subcommands.Add(TinyCheckpointsCommand.Create(output));

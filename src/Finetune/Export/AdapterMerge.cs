@@ -1,5 +1,6 @@
 using MMAdapt.Adapters;
 using MMAdapt.Adapters.Peft;
+using MMAdapt.Core.IO;
 using MMAdapt.Models.Llama;
 using static TorchSharp.torch;
 
@@ -41,12 +42,11 @@ public static class AdapterMerge
     /// <exception cref="InvalidOperationException">Some adapters cannot be folded into the weights; the message says which and why.</exception>
     public static MergeReport Write(string modelFolder, string adapterFolder, string outputFolder, ScalarType? dtype = null, bool overwrite = false)
     {
-        var output = Path.GetFullPath(outputFolder.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
+        var output = AtomicFolder.FullPath(outputFolder);
         foreach (var input in new[] { modelFolder, adapterFolder })
-            if (string.Equals(Path.GetFullPath(input).TrimEnd(Path.DirectorySeparatorChar), output, StringComparison.Ordinal))
+            if (string.Equals(AtomicFolder.FullPath(input), output, StringComparison.Ordinal))
                 throw new IOException($"{output}: the output folder is an input folder; write the merged checkpoint somewhere else.");
-        if ((Directory.Exists(output) || File.Exists(output)) && !overwrite)
-            throw new IOException($"{output}: output folder already exists; choose another folder or allow overwriting (--overwrite).");
+        AtomicFolder.RefuseExisting(output, overwrite);
 
         var configPath = Path.Combine(modelFolder, "config.json");
         var weightDtype = dtype ?? (Directory.Exists(modelFolder) ? DtypeOf(LlamaConfig.Load(configPath).TorchDtype) : ScalarType.Float32);
@@ -58,59 +58,22 @@ public static class AdapterMerge
             throw new InvalidOperationException($"{adapterFolder}: {unmergeable.Count} of {adapters} adapted projections cannot be folded into " +
                                                 $"the weights, so nothing was written: {string.Join("; ", unmergeable)}.");
 
-        var temp = Path.Combine(Path.GetDirectoryName(output)!, $".{Path.GetFileName(output)}.merging-{Guid.NewGuid():N}");
-        try
+        var copied = new List<string>();
+        AtomicFolder.Write(output, overwrite, "merging", temp =>
         {
             model.SavePretrained(temp);
-            var copied = new List<string>();
             foreach (var name in CopiedFileNames)
                 if (File.Exists(Path.Combine(modelFolder, name)))
                 {
                     File.Copy(Path.Combine(modelFolder, name), Path.Combine(temp, name));
                     copied.Add(name);
                 }
-            MoveIntoPlace(temp, output);
-            return new MergeReport(output, config.PeftType, adapters, weightDtype, copied);
-        }
-        finally
-        {
-            if (Directory.Exists(temp))
-                Directory.Delete(temp, recursive: true);
-        }
+        });
+        return new MergeReport(output, config.PeftType, adapters, weightDtype, copied);
     }
 
-    // An existing output is renamed aside first and deleted only once the new folder stands in its place.
-    private static void MoveIntoPlace(string temp, string output)
-    {
-        if (!Directory.Exists(output) && !File.Exists(output))
-        {
-            Directory.Move(temp, output);
-            return;
-        }
-        var aside = $"{output}.replaced-{Guid.NewGuid():N}";
-        if (File.Exists(output))
-            File.Move(output, aside);
-        else
-            Directory.Move(output, aside);
-        try
-        {
-            Directory.Move(temp, output);
-        }
-        catch
-        {
-            if (File.Exists(aside))
-                File.Move(aside, output);
-            else
-                Directory.Move(aside, output);
-            throw;
-        }
-        if (File.Exists(aside))
-            File.Delete(aside);
-        else
-            Directory.Delete(aside, recursive: true);
-    }
-
-    private static ScalarType DtypeOf(string? torchDtype) => torchDtype switch
+    /// <summary>The dtype a config's <c>torch_dtype</c> names (float32 when absent or unknown).</summary>
+    internal static ScalarType DtypeOf(string? torchDtype) => torchDtype switch
     {
         "bfloat16" => ScalarType.BFloat16,
         "float16" => ScalarType.Float16,
