@@ -4,7 +4,8 @@ using MMAdapt.Finetune.Training;
 
 namespace MMAdapt.Cli.Commands;
 
-/// <summary><c>mmadapt eval RECIPE|OUTPUT_DIR</c>: evaluation loss and exact-match accuracy of a trained run on its eval set.</summary>
+/// <summary><c>mmadapt eval RECIPE|OUTPUT_DIR</c>: evaluation loss and exact-match accuracy (classification accuracy when
+/// the last stage classifies) of a trained run on its eval set.</summary>
 internal static class EvalCommand
 {
     public static Command Create(TextWriter output)
@@ -21,7 +22,8 @@ internal static class EvalCommand
             using var _ = model;
             var eval = recipe.Data.Eval ?? throw new ArgumentException($"recipe '{recipe.Name}' has no data.eval set.");
             var examples = ConversationExamples.Load(model, eval.Path, eval.MaxSamples);
-            var result = Evaluation.Run(model, examples, batchSize: 4);
+            // The run's last stage says what the model was trained for: answers (lm) or its head's labels (classify).
+            var result = Evaluation.Run(model, examples, batchSize: 4, recipe.Stages[^1].Objective);
             output.WriteLine($"checkpoint:    {checkpoint ?? "(none: untrained)"}");
             output.WriteLine($"eval_loss:     {result.Loss ?? double.NaN:F4}");
             if (result.Accuracy is double accuracy)

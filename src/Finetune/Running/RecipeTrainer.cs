@@ -43,6 +43,12 @@ public static class RecipeTrainer
         using var model = RecipeModelBuilder.Build(recipe, loadWeights: true, statistics);
         var train = ConversationExamples.Load(model, recipe.Data.Train.Path, recipe.Data.Train.MaxSamples);
         var eval = recipe.Data.Eval is { } e ? ConversationExamples.Load(model, e.Path, e.MaxSamples) : null;
+        // Every classify stage's labels are checked now, so a bad row fails before any stage trains.
+        foreach (var head in recipe.Stages.Select(s => s.Head).OfType<ClassifyHead>().Distinct())
+        {
+            train.CheckClassLabels(head.Labels);
+            eval?.CheckClassLabels(head.Labels);
+        }
         using var log = new MetricsLog(output);
         var runner = new StageRunner(model, output, recipe.Seed, log, console);
 
