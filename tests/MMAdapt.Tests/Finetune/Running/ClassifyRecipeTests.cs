@@ -8,6 +8,7 @@ using MMAdapt.Finetune.Recipes;
 using MMAdapt.Finetune.Running;
 using MMAdapt.Finetune.Training;
 using MMAdapt.Models.Chat;
+using MMAdapt.Tests.Cli;
 using MMAdapt.Tests.TestSupport;
 using Xunit;
 
@@ -79,6 +80,19 @@ public class ClassifyRecipeTests(ClassifyRun run)
             Assert.Equal(last["eval_accuracy"].GetDouble(), result.Accuracy!.Value, 9);
             Assert.Equal(33, result.Asked);
         }
+    }
+
+    [Fact]
+    public void The_cli_validates_the_shipped_recipe_and_evaluates_the_run_on_its_labels()
+    {
+        var (code, output, error) = CliRun.Run(["validate", ClassifyRun.RecipePath, .. run.Overrides(run.OutputDir)]);
+        Assert.True(code == 0, error);
+        Assert.Contains("stage classify: trains 27,287 of 214,263 parameters (12.7353%): audio 27,140, head 147", output);
+
+        (code, output, error) = CliRun.Run("eval", run.OutputDir);
+        Assert.True(code == 0, error);
+        var last = Metrics().Last(l => l.ContainsKey("eval_accuracy"))["eval_accuracy"].GetDouble();
+        Assert.Contains($"eval_accuracy: {last:F4} ({(int)Math.Round(last * 33)}/33)", output);
     }
 
     [Theory]
