@@ -18,7 +18,9 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 
 /// <summary>
 /// Runs one stage: chooses what trains, then repeats forward, backward (with gradient accumulation), clipping and an
-/// AdamW step under the learning-rate schedule; logs to <see cref="MetricsLog"/>, evaluates, writes atomic
+/// AdamW step under the learning-rate schedule. The loss is the stage's objective (next-token cross-entropy, or for
+/// <see cref="StageObjective.Classify"/> the head's cross-entropy over labels, checked on every row first) plus the
+/// routers' aux losses times their weight; logs to <see cref="MetricsLog"/>, evaluates, writes atomic
 /// checkpoints (<c>&lt;output&gt;/&lt;stage&gt;/step_N</c>, keep-last-N, then <c>final</c>) and the stage's plots.
 /// Every step runs in its own dispose scope; the data order comes from the seed, so a resumed stage repeats the
 /// uninterrupted one exactly on CPU.
