@@ -4,7 +4,8 @@ using MMAdapt.Finetune.Training;
 
 namespace MMAdapt.Cli.Commands;
 
-/// <summary><c>mmadapt eval RECIPE|OUTPUT_DIR</c>: evaluation loss and exact-match accuracy of a trained run on its eval set.</summary>
+/// <summary><c>mmadapt eval RECIPE|OUTPUT_DIR</c>: evaluation loss and exact-match accuracy (classification accuracy when
+/// the last stage classifies) of a trained run on its eval set.</summary>
 internal static class EvalCommand
 {
     public static Command Create(TextWriter output)
@@ -21,8 +22,9 @@ internal static class EvalCommand
             using var _ = model;
             var eval = recipe.EvaluationSet(recipe.Stages[^1]) ?? throw new ArgumentException($"recipe '{recipe.Name}' has no data.eval set.");
             var examples = ConversationExamples.Load(model, eval.Path, eval.MaxSamples);
-            // The last stage's batch size, so the loss equals the run's last eval line in metrics.jsonl (a mean of batch means).
-            var result = Evaluation.Run(model, examples, recipe.Stages[^1].BatchSize);
+            // The run's last stage says what the model was trained for (answers for lm, its head's labels for classify)
+            // and its batch size, so the loss equals the run's last eval line in metrics.jsonl (a mean of batch means).
+            var result = Evaluation.Run(model, examples, recipe.Stages[^1].BatchSize, recipe.Stages[^1].Objective);
             output.WriteLine($"checkpoint:    {checkpoint ?? "(none: untrained)"}");
             output.WriteLine($"eval_loss:     {result.Loss ?? double.NaN:F4}");
             if (result.Accuracy is double accuracy)

@@ -7,7 +7,8 @@ namespace MMAdapt.Finetune.Data;
 /// <see cref="ConversationSample"/>s.
 /// </summary>
 /// <remarks>
-/// <para>Checks per row: the turns are a non-empty list with known roles and at least one assistant turn;
+/// <para>Checks per row: the turns are a non-empty list with known roles and at least one assistant turn (not needed
+/// when the row has an integer <c>label</c>, its class for <c>classify</c> stages: see <see cref="ClassLabels"/>);
 /// the image and audio placeholders across the messages are as many as the attached images and audios
 /// (see <see cref="DatasetLoadOptions.AddMissingPlaceholders"/>); media paths, relative to the dataset
 /// file's folder (absolute ones only inside it), do not leave that folder, also through symbolic links,
@@ -41,11 +42,12 @@ public static class ConversationDataset
             var reader = new RowReader(file, row);
             fileFormat ??= Detect(reader);
             var parsed = RowLayout.Of(fileFormat.Value).Parse(reader);
-            CheckTurns(reader, parsed);
+            var label = reader.OptionalInteger(ClassLabels.Key, "an integer class label (0, 1, ...)");
+            CheckTurns(reader, parsed, label is not null);
             var messages = PlaceholderRules.Apply(reader, parsed, options);
             var images = parsed.Images.Select(p => media.Resolve(reader, "image", p, options.CheckMediaExists)).ToArray();
             var audios = parsed.Audios.Select(p => media.Resolve(reader, "audio", p, options.CheckMediaExists)).ToArray();
-            samples.Add(new ConversationSample(file, row.Row, messages, images, audios));
+            samples.Add(new ConversationSample(file, row.Row, messages, images, audios) { Label = label, Location = row.Location });
         }
         return samples;
     }
@@ -62,12 +64,14 @@ public static class ConversationDataset
             $"cannot tell the format: expected '{RowLayout.ShareGpt.TurnsKey}' (ShareGPT) or '{RowLayout.Llava.TurnsKey}' (LLaVA); keys present: {(keys.Length == 0 ? "none" : keys)}.");
     }
 
-    private static void CheckTurns(RowReader row, ParsedRow parsed)
+    // A labelled row may be a user turn alone (the media placeholder, say): a classify stage learns from its label.
+    private static void CheckTurns(RowReader row, ParsedRow parsed, bool labelled)
     {
         if (parsed.Messages.Count == 0)
-            throw row.Fail($"'{parsed.TurnsKey}' is empty; expected a conversation with at least one user and one assistant turn.");
-        if (!parsed.Messages.Any(m => m.Role == ChatMessage.AssistantRole))
+            throw row.Fail($"'{parsed.TurnsKey}' is empty; expected a conversation with at least one user and one assistant turn" +
+                           (labelled ? " (or, with a 'label', at least a user turn)." : "."));
+        if (!labelled && !parsed.Messages.Any(m => m.Role == ChatMessage.AssistantRole))
             throw row.Fail(
-                $"no assistant turn (roles: {string.Join(", ", parsed.Messages.Select(m => m.Role))}); expected at least one assistant turn to train on.");
+                $"no assistant turn (roles: {string.Join(", ", parsed.Messages.Select(m => m.Role))}); expected at least one assistant turn to train on, or a '{ClassLabels.Key}' to classify.");
     }
 }

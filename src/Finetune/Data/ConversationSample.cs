@@ -9,4 +9,11 @@ namespace MMAdapt.Finetune.Data;
 /// <param name="Images">Absolute, validated image paths, in the order of the image placeholders.</param>
 /// <param name="Audios">Absolute, validated audio paths, in the order of the audio placeholders.</param>
 public sealed record ConversationSample(
-    string Source, int Row, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<string> Images, IReadOnlyList<string> Audios);
+    string Source, int Row, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<string> Images, IReadOnlyList<string> Audios)
+{
+    /// <summary>The row's class label (its <c>label</c> key, an integer) for <c>classify</c> stages, or null when it has none.</summary>
+    public int? Label { get; init; }
+
+    /// <summary>How errors name the row: <c>"line 7"</c> (JSONL) or <c>"row 4 (index 3)"</c> (JSON array).</summary>
+    public string Location { get; init; } = $"row {Row}";
+}

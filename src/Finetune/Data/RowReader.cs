@@ -16,6 +16,9 @@ internal readonly struct RowReader(string path, DatasetRow row)
     /// <summary>The dataset file.</summary>
     public string Path => path;
 
+    /// <summary>Where the row stands, as errors name it (<c>"line 7"</c>, <c>"row 4 (index 3)"</c>).</summary>
+    public string Location => row.Location;
+
     /// <summary>The row's JSON object.</summary>
     public JsonElement Element => row.Element;
 
@@ -72,6 +75,19 @@ internal readonly struct RowReader(string path, DatasetRow row)
             paths.Add(NonEmpty(item.GetString()!, $"{key}[{paths.Count}]"));
         }
         return paths;
+    }
+
+    /// <summary>The integer under <paramref name="key"/>; null when absent or null.</summary>
+    /// <exception cref="DatasetException">The value is not an integer (a fraction, a string, ...).</exception>
+    public int? OptionalInteger(string key, string expected)
+    {
+        if (!row.Element.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
+            return null;
+        if (value.ValueKind != JsonValueKind.Number)
+            throw Fail($"'{key}' is {DatasetRows.Describe(value.ValueKind)} ({value.GetRawText()}); expected {expected}.");
+        if (!value.TryGetInt32(out var number))
+            throw Fail($"'{key}' is {value.GetRawText()}, not an integer; expected {expected}.");
+        return number;
     }
 
     private string NonEmpty(string value, string where) =>

@@ -21,6 +21,9 @@ public sealed record EncodedSample(int[] Ids, int[] Labels, long[] Modalities, b
     /// <summary>The label of positions without loss (PyTorch's cross-entropy default).</summary>
     public const int IgnoreIndex = -100;
 
+    /// <summary>The class label of a <c>classify</c> stage (the dataset row's <c>label</c>), or null.</summary>
+    public int? ClassLabel { get; init; }
+
     /// <summary>Sequence length.</summary>
     public int Length => Ids.Length;
 }

@@ -10,7 +10,8 @@ namespace MMAdapt.Finetune.Multimodal;
 public sealed class MultimodalBatch : IDisposable
 {
     private MultimodalBatch(Tensor ids, Tensor labels, Tensor attentionMask, Tensor modalities, Tensor promptMask,
-        Tensor? pixels, Tensor? imagePositions, Tensor? audio, IReadOnlyList<MediaSlot> audioSlots, Tensor? audioPositions, IReadOnlyList<string> sources)
+        Tensor? pixels, Tensor? imagePositions, Tensor? audio, IReadOnlyList<MediaSlot> audioSlots, Tensor? audioPositions, IReadOnlyList<string> sources,
+        IReadOnlyList<EncodedSample> samples)
     {
         Ids = ids;
         Labels = labels;
@@ -23,6 +24,9 @@ public sealed class MultimodalBatch : IDisposable
         AudioSlots = audioSlots;
         AudioPositions = audioPositions;
         Sources = sources;
+        ClassLabels = samples.Select(s => s.ClassLabel).ToList();
+        ImagesPerSample = samples.Select(s => s.Slots.Count(slot => slot.Media.Modality == Modality.Image)).ToList();
+        AudiosPerSample = samples.Select(s => s.Slots.Count(slot => slot.Media.Modality == Modality.Audio)).ToList();
     }
 
     /// <summary>Token ids <c>[batch, tokens]</c> (int64).</summary>
@@ -47,6 +51,13 @@ public sealed class MultimodalBatch : IDisposable
     public Tensor? AudioPositions { get; }
     /// <summary>Dataset file and row of each sample.</summary>
     public IReadOnlyList<string> Sources { get; }
+
+    /// <summary>Each sample's class label (for <c>classify</c> stages), or null where it has none.</summary>
+    public IReadOnlyList<int?> ClassLabels { get; }
+    /// <summary>Images per sample.</summary>
+    public IReadOnlyList<int> ImagesPerSample { get; }
+    /// <summary>Audio clips per sample.</summary>
+    public IReadOnlyList<int> AudiosPerSample { get; }
 
     /// <summary>Samples in the batch.</summary>
     public long Size => Ids.shape[0];
@@ -112,7 +123,7 @@ public sealed class MultimodalBatch : IDisposable
             tensor(prompt, device: device),
             Stack(pixels, device), imagePositions.Count == 0 ? null : tensor(imagePositions.ToArray(), device: device),
             Stack(audio, device), audioSlots, audioPositions.Count == 0 ? null : tensor(audioPositions.ToArray(), device: device),
-            samples.Select(s => s.Source).ToList())
+            samples.Select(s => s.Source).ToList(), samples)
         { LabelledTokens = labelled };
     }
 

@@ -79,9 +79,24 @@ public sealed class MultimodalModel : IDisposable
     public Connector? AudioConnector { get; }
     /// <summary>Tokenisation, truncation and loss-mask settings.</summary>
     public MultimodalPromptEncoder PromptEncoder { get; }
+    /// <summary>The classifier of <c>classify</c> stages, or null (see <see cref="AttachHead"/>).</summary>
+    public ClassificationHead? Head { get; private set; }
+
+    /// <summary>Attaches the classification head; it becomes the component <c>head</c>.</summary>
+    /// <exception cref="ArgumentException">The head's component is not part of this model, or its width does not fit it.</exception>
+    /// <exception cref="InvalidOperationException">A head is attached already.</exception>
+    public void AttachHead(ClassificationHead head)
+    {
+        if (Head is not null)
+            throw new InvalidOperationException($"a classification head (over '{Head.Component}') is attached already; a model has one.");
+        int width = HeadFeatures.Width(this, head.Component);
+        if (head.Width != width)
+            throw new ArgumentException($"the head over '{head.Component}' takes width {head.Width}, but '{head.Component}' gives {width}.");
+        Head = head;
+    }
 
     /// <summary>The named parts adapters attach to and stages train: <c>llm</c>, <c>vision</c>, <c>audio</c>,
-    /// <c>connector:image</c>, <c>connector:audio</c> (those present).</summary>
+    /// <c>connector:image</c>, <c>connector:audio</c>, <c>head</c> (those present).</summary>
     public IReadOnlyList<(string Component, nn.Module Root)> Components
     {
         get
@@ -91,6 +106,7 @@ public sealed class MultimodalModel : IDisposable
             if (Audio is not null) parts.Add(("audio", Audio.Tower));
             if (ImageConnector is not null) parts.Add(("connector:image", ImageConnector));
             if (AudioConnector is not null) parts.Add(("connector:audio", AudioConnector));
+            if (Head is not null) parts.Add(("head", Head));
             return parts;
         }
     }
@@ -167,7 +183,7 @@ public sealed class MultimodalModel : IDisposable
     /// LLM's shape), so media parts get their own, sharing only the training flag and the aux sink (a MoE connector's
     /// losses land with the LLM's).
     /// </summary>
-    private static ForwardContext? MediaContext(ForwardContext? context) =>
+    internal static ForwardContext? MediaContext(ForwardContext? context) =>
         context is null ? null : new ForwardContext { Training = context.Training, Sink = context.Sink };
 
     /// <summary>The LLM input: token embeddings with every media slot replaced by its connector output.</summary>
@@ -188,16 +204,25 @@ public sealed class MultimodalModel : IDisposable
         if (batch.Audio is not null)
         {
             var features = Audio!.Encode(batch.Audio, media);                                              // [clips, frames, width]
-            // Clips may keep different numbers of frames (trimmed Whisper outputs): connect each on its own.
-            var pieces = new List<Tensor>();
-            for (int i = 0; i < batch.AudioSlots.Count; i++)
-            {
-                var clip = features.narrow(0, i, 1).narrow(1, 0, batch.AudioSlots[i].Media.EncoderTokens);
-                pieces.Add(AudioConnector!.Forward(clip, media).reshape(-1, hidden));
-            }
-            flat = flat.index_copy(0, batch.AudioPositions!, cat(pieces, 0).to(flat.dtype));
+            flat = flat.index_copy(0, batch.AudioPositions!, cat(ConnectAudio(batch, features, media), 0).to(flat.dtype));
         }
         return flat.view(embeddings.shape).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Each clip's connector output <c>[slots, hidden]</c>, in clip order.</summary>
+    /// <param name="batch">The batch the features came from.</param>
+    /// <param name="features">The audio tower's output <c>[clips, frames, width]</c>.</param>
+    /// <param name="media">The media context.</param>
+    internal List<Tensor> ConnectAudio(MultimodalBatch batch, Tensor features, ForwardContext? media)
+    {
+        // Clips may keep different numbers of frames (trimmed Whisper outputs): connect each on its own.
+        var pieces = new List<Tensor>(batch.AudioSlots.Count);
+        for (int i = 0; i < batch.AudioSlots.Count; i++)
+        {
+            var clip = features.narrow(0, i, 1).narrow(1, 0, batch.AudioSlots[i].Media.EncoderTokens);   // [1, frames_i, width]
+            pieces.Add(AudioConnector!.Forward(clip, media).reshape(-1, Llm.HiddenSize));                 // [slots_i, hidden]
+        }
+        return pieces;
     }
 
     /// <summary>Runs the LLM on a batch.</summary>
@@ -222,6 +247,42 @@ public sealed class MultimodalModel : IDisposable
         if (batch.LabelledTokens == 0)
             loss = logits.sum() * 0; // keep the graph; nothing to learn from this batch
         return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The head's class logits: its component's features pooled per sample. Only a head over <c>llm</c> runs
+    /// the LLM; a tower or connector head stops there (the LLM is the expensive part).</summary>
+    /// <returns><c>[batch, labels]</c></returns>
+    /// <exception cref="InvalidOperationException">No head is attached.</exception>
+    /// <exception cref="InvalidDataException">A sample without exactly one item of the pooled modality (named).</exception>
+    public Tensor ClassifyLogits(MultimodalBatch batch, ForwardContext context)
+    {
+        var head = Head ?? throw new InvalidOperationException("the model has no classification head; attach one (RecipeModelBuilder does for classify stages).");
+        using var scope = NewDisposeScope();
+        var (features, valid) = HeadFeatures.Of(this, head.Component, batch, context);                // [batch, tokens, width], [batch, tokens]
+        return head.forward(head.Pool(features, valid)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Mean cross-entropy of the head's logits against the samples' class labels.</summary>
+    /// <returns>A scalar.</returns>
+    /// <exception cref="InvalidDataException">A sample has no class label, or one outside <c>[0, labels)</c> (the message names it).</exception>
+    public Tensor ClassifyLoss(MultimodalBatch batch, ForwardContext context)
+    {
+        using var scope = NewDisposeScope();
+        var logits = ClassifyLogits(batch, context);                                                    // [batch, labels]
+        return nn.functional.cross_entropy(logits, ClassTargets(batch)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The batch's class labels <c>[batch]</c> (int64), checked against the head's label count.</summary>
+    /// <exception cref="InvalidDataException">A sample has no class label, or one outside <c>[0, labels)</c> (the message names it).</exception>
+    public Tensor ClassTargets(MultimodalBatch batch)
+    {
+        int labels = Head?.Labels ?? throw new InvalidOperationException("the model has no classification head.");
+        var targets = new long[batch.Size];
+        for (int i = 0; i < targets.Length; i++)
+            targets[i] = batch.ClassLabels[i] is int label && label >= 0 && label < labels ? label
+                : throw new InvalidDataException($"{batch.Sources[i]}: class label {batch.ClassLabels[i]?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "missing"}; " +
+                                                 $"expected an integer 'label' in [0, {labels}).");
+        return tensor(targets, device: Llm.Device);
     }
 
     /// <summary>Answers a prompt about images and sounds; a prompt without placeholders gets one per attached item prepended.</summary>
@@ -264,5 +325,6 @@ public sealed class MultimodalModel : IDisposable
         Audio?.Dispose();
         ImageConnector?.Dispose();
         AudioConnector?.Dispose();
+        Head?.Dispose();
     }
 }

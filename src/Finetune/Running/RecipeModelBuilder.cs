@@ -15,7 +15,7 @@ namespace MMAdapt.Finetune.Running;
 
 /// <summary>
 /// Builds the <see cref="MultimodalModel"/> a recipe describes: the LLM (a Llama-family or LLaVA folder), the towers,
-/// the connectors and every adapter. Without weights, the model is built on PyTorch's <c>meta</c> device from the
+/// the connectors, every adapter, and the classification head of classify stages. Without weights, the model is built on PyTorch's <c>meta</c> device from the
 /// config files alone, so a recipe for a 70B model validates anywhere in a second.
 /// </summary>
 public static class RecipeModelBuilder
@@ -83,6 +83,14 @@ public static class RecipeModelBuilder
             var model = new MultimodalModel(llm, tokenizer, template, vision, audio, imageConnector, audioConnector, encoder);
             for (int i = 0; i < recipe.Adapters.Count; i++)
                 AdapterBuilder.Attach(recipe.Adapters[i], model.Components, recipe.Seed + 100 + i, statistics, Where($"adapters[{i}]"));
+            // Every classify stage shares one head (validation rejects differing ones), drawn from its own seeded generator.
+            if (recipe.Stages.FirstOrDefault(s => s.Head is not null)?.Head is { } spec)
+            {
+                var head = new ClassificationHead(spec.Component, HeadFeatures.Width(model, spec.Component), spec.Labels, spec.Pooling,
+                    ScalarType.Float32, loadWeights ? llm.Device : device, new Generator((ulong)recipe.Seed + 23));
+                parts.Add(head);
+                model.AttachHead(head);
+            }
             return model;
         }
         catch

@@ -45,12 +45,17 @@ public static class RecipeTrainer
         var datasets = new Dictionary<DatasetSpec, ConversationExamples>();
         ConversationExamples Examples(DatasetSpec spec) =>
             datasets.TryGetValue(spec, out var loaded) ? loaded : datasets[spec] = ConversationExamples.Load(model, spec.Path, spec.MaxSamples);
-        // All of them before the first step: a bad row in the last stage's data should not wait hours to be found.
+        // All of them before the first step, and every classify stage's labels: a bad row in the last stage's data
+        // should not wait hours to be found.
         foreach (var stage in recipe.Stages)
         {
-            Examples(recipe.TrainingSet(stage));
-            if (recipe.EvaluationSet(stage) is { } evalSet)
-                Examples(evalSet);
+            var stageTrain = Examples(recipe.TrainingSet(stage));
+            var stageEval = recipe.EvaluationSet(stage) is { } evalSet ? Examples(evalSet) : null;
+            if (stage.Head is { } head)
+            {
+                stageTrain.CheckClassLabels(head.Labels);
+                stageEval?.CheckClassLabels(head.Labels);
+            }
         }
         using var log = new MetricsLog(output);
         var runner = new StageRunner(model, output, recipe.Seed, log, console);

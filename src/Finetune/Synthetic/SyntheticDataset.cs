@@ -11,6 +11,8 @@ namespace MMAdapt.Finetune.Synthetic;
 /// OUT/images/{split}_{i}.png   coloured shapes (1-3 of one kind and colour, at left/right/top/bottom/center)
 /// OUT/audio/{split}_{i}.wav    16-bit PCM mono: low/mid/high, steady/beeping/rising/falling, tone or noise
 /// OUT/train.jsonl, test.jsonl  ShareGPT rows (ConversationDataset loads them), with "labels" per row
+/// OUT/sounds_{split}.jsonl     sound classification: every row with a sound again, as "&lt;audio&gt;" alone and an
+///                              integer "label", its pitch class (0 low, 1 mid, 2 high), for classify stages
 /// OUT/meta.json                options, rows and questions per type, the answer vocabulary
 /// OUT/tokenizer/               byte-level BPE trained on the text, ChatML chat_template
 /// </code>
@@ -25,7 +27,7 @@ namespace MMAdapt.Finetune.Synthetic;
 /// </remarks>
 public static class SyntheticDataset
 {
-    private static readonly string[] Outputs = ["images", "audio", "tokenizer", "train.jsonl", "test.jsonl", "meta.json"];
+    private static readonly string[] Outputs = ["images", "audio", "tokenizer", "train.jsonl", "test.jsonl", "sounds_train.jsonl", "sounds_test.jsonl", "meta.json"];
 
     /// <summary>Generates the dataset into <paramref name="outDir"/>.</summary>
     /// <param name="outDir">The folder; created when missing. It must be empty unless <paramref name="overwrite"/>.</param>
@@ -100,6 +102,10 @@ public static class SyntheticDataset
         foreach (var row in rows)
             text.Append(SyntheticJson.RowLine(row)).Append('\n');
         AtomicFile.WriteAllText(Path.Combine(folder, $"{split}.jsonl"), text.ToString());
+        var sounds = new StringBuilder();
+        foreach (var row in rows.Where(r => r.Tone is not null))
+            sounds.Append(SyntheticJson.SoundLine(row)).Append('\n');
+        AtomicFile.WriteAllText(Path.Combine(folder, $"sounds_{split}.jsonl"), sounds.ToString());
         return rows.ToList();
     }
 }

@@ -56,6 +56,26 @@ internal static class SyntheticJson
         json.WriteEndObject();
     });
 
+    /// <summary>The row's sound as a labelled classification row (no newline): a user turn holding only the audio
+    /// placeholder, the clip, and <c>label</c> = the pitch class's index in <see cref="SyntheticWords.Pitches"/>
+    /// (<c>label_name</c> says which).</summary>
+    public static string SoundLine(SyntheticRow row) => Write(Line, json =>
+    {
+        var pitch = row.Tone!.Pitch;
+        json.WriteStartObject();
+        json.WriteString("id", row.Id);
+        json.WriteStartArray("messages");
+        json.WriteStartObject();
+        json.WriteString("role", "user");
+        json.WriteString("content", "<audio>");
+        json.WriteEndObject();
+        json.WriteEndArray();
+        WriteStrings(json, "audios", [row.AudioPath!]);
+        json.WriteNumber("label", SyntheticWords.PitchNames.ToList().IndexOf(pitch));
+        json.WriteString("label_name", pitch);
+        json.WriteEndObject();
+    });
+
     /// <summary>meta.json: the options, rows and questions per type and split, the answers and the words used.</summary>
     public static string Meta(SyntheticDatasetOptions options, IReadOnlyDictionary<string, IReadOnlyList<SyntheticRow>> splits, int tokenizerVocabSize) =>
         Write(Indented, json =>

@@ -26,8 +26,13 @@ public sealed class ConversationExamples(MultimodalModel model, IReadOnlyList<Co
     public EncodedSample? Encode(int index)
     {
         var s = samples[index];
-        return model.EncodeConversation(s.Messages, s.Images, s.Audios, $"{s.Source} row {s.Row}");
+        return model.EncodeConversation(s.Messages, s.Images, s.Audios, $"{s.Source} row {s.Row}") is { } encoded
+            ? encoded with { ClassLabel = s.Label }
+            : null;
     }
+
+    /// <inheritdoc />
+    public void CheckClassLabels(int labels) => ClassLabels.Check(samples, labels);
 
     /// <inheritdoc />
     public CheckableQuestion? Question(int index)

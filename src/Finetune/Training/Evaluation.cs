@@ -5,9 +5,11 @@ using static TorchSharp.torch;
 namespace MMAdapt.Finetune.Training;
 
 /// <summary>What an evaluation measured.</summary>
-/// <param name="Loss">Mean per-batch language-model loss over the eval set (null when nothing encoded).</param>
-/// <param name="Correct">Questions answered exactly right (after <see cref="Evaluation.Normalize"/>).</param>
-/// <param name="Asked">Questions with a checkable answer.</param>
+/// <param name="Loss">Mean per-batch language-model loss over the eval set, or (classify) the mean cross-entropy per
+/// example (null when nothing encoded).</param>
+/// <param name="Correct">Questions answered exactly right (after <see cref="Evaluation.Normalize"/>), or (classify)
+/// examples whose highest logit is their label.</param>
+/// <param name="Asked">Questions with a checkable answer, or (classify) examples classified.</param>
 public sealed record EvaluationResult(double? Loss, int Correct, int Asked)
 {
     /// <summary>Exact-match accuracy, or null when no example has a checkable answer.</summary>
@@ -15,16 +17,22 @@ public sealed record EvaluationResult(double? Loss, int Correct, int Asked)
 }
 
 /// <summary>Evaluation of a model on held-out examples: teacher-forced loss, then greedy answers compared by exact match
-/// (the usual VQA-style check on short answers).</summary>
+/// (the usual VQA-style check on short answers); for <c>classify</c>, the head's cross-entropy and argmax accuracy.</summary>
 public static class Evaluation
 {
     /// <summary>Runs the evaluation in eval mode without gradients; leaves the model in eval mode.</summary>
-    public static EvaluationResult Run(MultimodalModel model, ITrainingExamples eval, int batchSize)
+    /// <param name="model">The model (with a head for <see cref="StageObjective.Classify"/>).</param>
+    /// <param name="eval">The held-out examples.</param>
+    /// <param name="batchSize">Examples per forward pass.</param>
+    /// <param name="objective">What is measured: language modelling (loss, exact-match answers) or classification.</param>
+    public static EvaluationResult Run(MultimodalModel model, ITrainingExamples eval, int batchSize, StageObjective objective = StageObjective.LanguageModel)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         foreach (var (_, root) in model.Components)
             root.train(false);
         using var _ = no_grad();
+        if (objective == StageObjective.Classify)
+            return Classify(model, eval, batchSize);
         double lossSum = 0;
         int batches = 0, correct = 0, asked = 0;
         for (int start = 0; start < eval.Count; start += batchSize)
@@ -50,6 +58,29 @@ public static class Evaluation
                 correct++;
         }
         return new EvaluationResult(batches == 0 ? null : lossSum / batches, correct, asked);
+    }
+
+    // Cross-entropy summed per example (so the mean does not depend on how the last batch is cut) and argmax hits.
+    private static EvaluationResult Classify(MultimodalModel model, ITrainingExamples eval, int batchSize)
+    {
+        double lossSum = 0;
+        int correct = 0, asked = 0;
+        for (int start = 0; start < eval.Count; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var samples = Enumerable.Range(start, Math.Min(batchSize, eval.Count - start)).Select(eval.Encode).Where(s => s is not null).Select(s => s!).ToList();
+            if (samples.Count == 0)
+                continue;
+            using var batch = model.Collate(samples);
+            var context = model.Context(batch, training: false);
+            using var sink = context.Sink;
+            var logits = model.ClassifyLogits(batch, context);                                              // [batch, labels]
+            var targets = model.ClassTargets(batch);                                                        // [batch]
+            lossSum += nn.functional.cross_entropy(logits, targets, reduction: nn.Reduction.Sum).item<float>();
+            correct += (int)logits.argmax(1).eq(targets).sum().item<long>();
+            asked += samples.Count;
+        }
+        return new EvaluationResult(asked == 0 ? null : lossSum / asked, correct, asked);
     }
 
     /// <summary>Exact-match normalisation: trimmed, lower case, trailing full stop dropped.</summary>

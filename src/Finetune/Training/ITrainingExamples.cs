@@ -20,6 +20,11 @@ public interface ITrainingExamples
     /// <summary>Encodes example <paramref name="index"/>; null when it is skipped (too long, dropped by policy).</summary>
     EncodedSample? Encode(int index);
 
+    /// <summary>Checks, before a <c>classify</c> stage trains, that every example has a class label in <c>[0, labels)</c>.</summary>
+    /// <exception cref="MMAdapt.Finetune.Data.DatasetException">An example without one, or with one out of range (the message
+    /// names its file and row).</exception>
+    void CheckClassLabels(int labels);
+
     /// <summary>The example as a checkable question, or null when it is not one (several answers, open text).</summary>
     CheckableQuestion? Question(int index);
 }

@@ -18,7 +18,9 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 
 /// <summary>
 /// Runs one stage: chooses what trains, then repeats forward, backward (with gradient accumulation), clipping and an
-/// AdamW step under the learning-rate schedule; logs to <see cref="MetricsLog"/>, evaluates, writes atomic
+/// AdamW step under the learning-rate schedule. The loss is the stage's objective (next-token cross-entropy, or for
+/// <see cref="StageObjective.Classify"/> the head's cross-entropy over labels, checked on every row first) plus the
+/// routers' aux losses times their weight; logs to <see cref="MetricsLog"/>, evaluates, writes atomic
 /// checkpoints (<c>&lt;output&gt;/&lt;stage&gt;/step_N</c>, keep-last-N, then <c>final</c>) and the stage's plots.
 /// Every step runs in its own dispose scope; the data order comes from the seed, so a resumed stage repeats the
 /// uninterrupted one exactly on CPU.
@@ -39,6 +41,13 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
     {
         if (train.Count == 0)
             throw new ArgumentException($"stage '{stage.Name}': the training set is empty.");
+        if (stage.Objective == StageObjective.Classify)
+        {
+            var head = model.Head ?? throw new InvalidOperationException(
+                $"stage '{stage.Name}' classifies but the model has no classification head (RecipeModelBuilder attaches one for classify stages).");
+            train.CheckClassLabels(head.Labels);
+            eval?.CheckClassLabels(head.Labels);
+        }
         var components = model.Components;
         var all = ParameterSelection.All(components);
         var chosen = ParameterSelection.Select(components, stage.Train, stage.Name);
@@ -87,7 +96,7 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
                     using var batch = model.Collate(samples);
                     var context = model.Context(batch, training: true);
                     using var sink = context.Sink;
-                    var loss = model.Loss(batch, context);
+                    var loss = stage.Objective == StageObjective.Classify ? model.ClassifyLoss(batch, context) : model.Loss(batch, context);
                     var aux = sink.TotalLoss();
                     var objective = (aux is null ? loss : loss + aux * stage.AuxLossWeight) / stage.GradientAccumulation;
                     // A micro-batch that touches no trained parameter (text only, while only connectors train) has no graph.
@@ -203,7 +212,7 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
 
     private void Evaluate(StageSettings stage, ITrainingExamples eval, int step, int stageStep)
     {
-        var result = Evaluation.Run(model, eval, stage.BatchSize);
+        var result = Evaluation.Run(model, eval, stage.BatchSize, stage.Objective);
         log.Write(new MetricsRecord(stage.Name, step, stageStep) { EvalLoss = result.Loss, EvalAccuracy = result.Accuracy });
         console?.WriteLine($"[{stage.Name}] eval at step {stageStep}: loss {result.Loss ?? double.NaN:F4}" +
                            (result.Accuracy is double accuracy ? $"  accuracy {accuracy:P1} ({result.Correct}/{result.Asked})" : ""));

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace MMAdapt.Finetune.Training;
 
 /// <summary>
-/// A training checkpoint folder: <c>trained.safetensors</c> (every adapter and connector parameter, and parameters trained
+/// A training checkpoint folder: <c>trained.safetensors</c> (every adapter, connector and head parameter, and parameters trained
 /// in full, named <c>&lt;component&gt;.&lt;key&gt;</c>), <c>optimizer.safetensors</c> (AdamW moments),
 /// <c>trainer_state.json</c> (step, data position, RNG). Written atomically through <see cref="CheckpointFolders"/>.
 /// </summary>
@@ -20,11 +20,11 @@ public static class TrainingCheckpoint
     /// <summary>Trainer state.</summary>
     public const string StateFile = "trainer_state.json";
 
-    /// <summary>The tensors a checkpoint keeps: every adapter parameter, every connector parameter, and the named extras.</summary>
+    /// <summary>The tensors a checkpoint keeps: every adapter, connector and classification-head parameter, and the named extras.</summary>
     public static IReadOnlyList<TrainableParameter> Saved(IReadOnlyList<TrainableParameter> all, IEnumerable<string> extra)
     {
         var extras = extra.ToHashSet(StringComparer.Ordinal);
-        return all.Where(p => p.Component.StartsWith("connector:", StringComparison.Ordinal)
+        return all.Where(p => p.Component.StartsWith("connector:", StringComparison.Ordinal) || p.Component == "head"
                               || Trainability.IsAdapterParameter(p.Name[(p.Component.Length + 1)..])
                               || extras.Contains(p.Name)).ToList();
     }

@@ -64,7 +64,15 @@ internal static class StageChecks
         if (report.Required($"{key}.head.component", head.Component, $"whose features are classified ({string.Join(", ", towers)})"))
             report.OneOf($"{key}.head.component", head.Component, towers, Components(towers));
         report.AtLeast($"{key}.head.labels", head.Labels, 2);
+        // The model has one head, trained on across classify stages; a second, different head would need its own weights.
+        var first = recipe.Stages.Select((s, i) => (s.Head, i)).First(h => h.Head is not null);
+        if (first.Head != head)
+            report.Add($"{key}.head", $"differs from the head of stages[{first.i}] ({Describe(first.Head!)}); every classify stage of a recipe " +
+                                      "trains the same head: give the same component, labels and pooling");
     }
+
+    private static string Describe(ClassifyHead head) =>
+        $"component {head.Component}, labels {head.Labels}, pooling {head.Pooling.ToString().ToLowerInvariant()}";
 
     private static void CheckTrain(StageSpec stage, string key, IReadOnlyList<string> components, RecipeReport report)
     {

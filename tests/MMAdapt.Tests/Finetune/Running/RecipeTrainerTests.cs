@@ -72,12 +72,12 @@ public class RecipeTrainerTests(SmokeRun smoke)
         using var temp = new TempFolder();
         var output = temp.File("resumed");
         // What a run killed after saving experts/step_20 leaves behind.
-        CopyRun(smoke.OutputDir, output, keep: rel => !rel.StartsWith("experts/final", StringComparison.Ordinal) && !rel.EndsWith(".png", StringComparison.Ordinal));
+        RunFolders.CopyRun(smoke.OutputDir, output, keep: rel => !rel.StartsWith("experts/final", StringComparison.Ordinal) && !rel.EndsWith(".png", StringComparison.Ordinal));
         var result = RecipeTrainer.Train(smoke.Recipe(output), resume: true);
 
         Assert.Equal(["experts"], result.Stages.Select(s => Path.GetFileName(Path.GetDirectoryName(s.FinalCheckpoint))));
-        AssertSameTensors(smoke.OutputDir, output, "experts/final");
-        AssertSameMetrics(smoke.OutputDir, output);
+        RunFolders.AssertSameTensors(smoke.OutputDir, output, "experts/final");
+        RunFolders.AssertSameMetrics(smoke.OutputDir, output);
     }
 
     [Fact]
@@ -86,15 +86,15 @@ public class RecipeTrainerTests(SmokeRun smoke)
         using var temp = new TempFolder();
         var output = temp.File("restarted");
         // Killed after stage 1 finished and before stage 2's first save; a half-written checkpoint and a torn metrics line too.
-        CopyRun(smoke.OutputDir, output, keep: rel => !rel.StartsWith("experts/", StringComparison.Ordinal));
+        RunFolders.CopyRun(smoke.OutputDir, output, keep: rel => !rel.StartsWith("experts/", StringComparison.Ordinal));
         Directory.CreateDirectory(Path.Combine(output, "experts", ".partial-step_20-0123"));
         File.AppendAllText(Path.Combine(output, MetricsLog.FileName), "{\"stage\":\"experts\",\"step\":25,\"stage_st");
 
         RecipeTrainer.Train(smoke.Recipe(output), resume: true);
 
-        AssertSameTensors(smoke.OutputDir, output, "experts/final");
-        AssertSameTensors(smoke.OutputDir, output, "experts/step_20");
-        AssertSameMetrics(smoke.OutputDir, output);
+        RunFolders.AssertSameTensors(smoke.OutputDir, output, "experts/final");
+        RunFolders.AssertSameTensors(smoke.OutputDir, output, "experts/step_20");
+        RunFolders.AssertSameMetrics(smoke.OutputDir, output);
     }
 
     [Fact]
@@ -130,42 +130,6 @@ public class RecipeTrainerTests(SmokeRun smoke)
             Assert.Equal(last["eval_accuracy"].GetDouble(), result.Accuracy!.Value, 9);
         }
     }
-
-    // Copies a run folder's files whose relative path (with '/') passes `keep`.
-    private static void CopyRun(string from, string to, Func<string, bool> keep)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(from, file).Replace('\\', '/');
-            if (!keep(relative) || relative.StartsWith("tensorboard/", StringComparison.Ordinal))
-                continue;
-            var target = Path.Combine(to, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-        // The resolved recipe names the output folder it was written for.
-        File.WriteAllText(Path.Combine(to, RecipeLoader.ResolvedFileName),
-            File.ReadAllText(Path.Combine(from, RecipeLoader.ResolvedFileName)).Replace(from, to, StringComparison.Ordinal));
-    }
-
-    private static void AssertSameTensors(string expected, string actual, string checkpoint)
-    {
-        foreach (var file in new[] { TrainingCheckpoint.WeightsFile, TrainingCheckpoint.OptimizerFile })
-        {
-            var a = Path.Combine(expected, checkpoint, file);
-            if (File.Exists(a))
-                Assert.True(File.ReadAllBytes(a).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actual, checkpoint, file))), $"{checkpoint}/{file} differs");
-        }
-    }
-
-    // The metrics files agree line for line, except the throughput, which is a timing.
-    private static void AssertSameMetrics(string expected, string actual)
-    {
-        static List<string> Lines(string folder) => MetricsLog.Read(Path.Combine(folder, MetricsLog.FileName))
-            .Select(l => string.Join(",", l.Where(kv => kv.Key != "tokens_per_s").Select(kv => $"{kv.Key}={kv.Value}"))).ToList();
-        Assert.Equal(Lines(expected), Lines(actual));
-    }
-
     [Fact]
     public void A_stage_trains_on_its_own_dataset_when_it_names_one()
     {

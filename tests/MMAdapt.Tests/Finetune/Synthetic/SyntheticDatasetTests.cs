@@ -2,6 +2,7 @@ using System.Text.Json;
 using MMAdapt.Finetune.Data;
 using MMAdapt.Finetune.Pretraining;
 using MMAdapt.Finetune.Synthetic;
+using MMAdapt.Models.Chat;
 using MMAdapt.Tests.TestSupport;
 using Xunit;
 
@@ -136,6 +137,22 @@ public class SyntheticDatasetTests(SyntheticDatasetFixture data)
             var prefix = (row.GetProperty("images").GetArrayLength() > 0 ? "<image>\n" : "") + (row.GetProperty("audios").GetArrayLength() > 0 ? "<audio>\n" : "");
             Assert.StartsWith(prefix, turns[0]);
             Assert.DoesNotContain("<", string.Concat(turns.Skip(1)));
+        }
+    }
+
+    [Fact]
+    public void Sound_classification_rows_repeat_every_sound_with_its_pitch_class_as_label()
+    {
+        foreach (var split in new[] { "train", "test" })
+        {
+            var withSound = data.Rows(split).Where(r => r.GetProperty("audios").GetArrayLength() > 0).ToList();
+            var sounds = ConversationDataset.Load(data.File($"sounds_{split}.jsonl"));
+            Assert.NotEmpty(sounds);
+            Assert.Equal(withSound.Select(r => r.GetProperty("audios")[0].GetString()!).Select(data.File).Select(Path.GetFullPath), sounds.Select(s => s.Audios.Single()));
+            Assert.Equal(withSound.Select(r => Array.IndexOf(["low", "mid", "high"], r.GetProperty("labels").GetProperty("audio").GetProperty("pitch").GetString())),
+                sounds.Select(s => s.Label!.Value));
+            Assert.All(sounds, s => Assert.Equal([ChatMessage.User("<audio>")], s.Messages));
+            ClassLabels.Check(sounds, labels: 3);
         }
     }
 

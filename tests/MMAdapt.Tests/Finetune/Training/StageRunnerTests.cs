@@ -19,6 +19,8 @@ internal sealed class InMemoryExamples(MultimodalModel model, IReadOnlyList<(str
 
     public CheckableQuestion? Question(int index) =>
         new([ChatMessage.User(rows[index].Question)], rows[index].Images, rows[index].Audios, rows[index].Answer);
+
+    public void CheckClassLabels(int labels) => throw new NotSupportedException("these examples carry no class labels.");
 }
 
 public class StageRunnerTests
