@@ -30,19 +30,10 @@ public static class AdapterBuilder
         switch (spec.Type)
         {
             case "lora":
-                LoraAttacher.Attach(root, component, Read<LoraConfig>(settings, where) with
-                {
-                    TargetModules = spec.Targets ?? throw Missing(where, spec, "targets"),
-                    LayersToTransform = spec.Layers,
-                }, spec.Name, seed);
+                LoraAttacher.Attach(root, component, (LoraConfig)PeftConfigOf(spec, where)!, spec.Name, seed);
                 break;
             case "ia3":
-                if (spec.Layers is not null)
-                    throw new InvalidDataException($"{where}: adapter '{spec.Name}' (ia3) does not take 'layers'; select layers with a regex in 'targets'.");
-                Ia3Attacher.Attach(root, component, Read<Ia3Config>(settings, where) with
-                {
-                    TargetModules = spec.Targets ?? throw Missing(where, spec, "targets"),
-                }, spec.Name);
+                Ia3Attacher.Attach(root, component, (Ia3Config)PeftConfigOf(spec, where)!, spec.Name);
                 break;
             case "lora_mixture":
                 var groups = settings["experts_per_layer_group"]?.AsArray().Select(n => n!.GetValue<int>()).ToList();
@@ -87,6 +78,29 @@ public static class AdapterBuilder
         Encoders.Ast.AstModel ast => ast.Config.NumAttentionHeads,
         _ => null,
     };
+
+    /// <summary>The PEFT config of a <c>lora</c> or <c>ia3</c> adapter (what its PEFT folder's
+    /// <c>adapter_config.json</c> says); null for the adapters PEFT has no type for.</summary>
+    /// <exception cref="InvalidDataException">A missing or unknown setting (named with <paramref name="where"/>).</exception>
+    public static Adapters.Peft.PeftConfig? PeftConfigOf(AdapterSpec spec, string where)
+    {
+        var settings = (JsonObject)spec.Settings.DeepClone();
+        switch (spec.Type)
+        {
+            case "lora":
+                return Read<LoraConfig>(settings, where) with
+                {
+                    TargetModules = spec.Targets ?? throw Missing(where, spec, "targets"),
+                    LayersToTransform = spec.Layers,
+                };
+            case "ia3":
+                if (spec.Layers is not null)
+                    throw new InvalidDataException($"{where}: adapter '{spec.Name}' (ia3) does not take 'layers'; select layers with a regex in 'targets'.");
+                return Read<Ia3Config>(settings, where) with { TargetModules = spec.Targets ?? throw Missing(where, spec, "targets") };
+            default:
+                return null;
+        }
+    }
 
     private static InvalidDataException Missing(string where, AdapterSpec spec, string key) =>
         new($"{where}: adapter '{spec.Name}' ({spec.Type}) needs '{key}'.");

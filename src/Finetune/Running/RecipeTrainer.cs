@@ -58,7 +58,7 @@ public static class RecipeTrainer
             }
         }
         using var log = new MetricsLog(output);
-        var runner = new StageRunner(model, output, recipe.Seed, log, console);
+        var runner = new StageRunner(model, output, recipe.Seed, log, console) { CheckpointExtras = CheckpointAdapters.For(recipe, model).Write };
 
         int step = 0;
         IReadOnlyList<string> trained = [];

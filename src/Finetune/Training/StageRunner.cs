@@ -27,6 +27,10 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 /// </summary>
 public sealed class StageRunner(MultimodalModel model, string outputDir, long seed, MetricsLog log, TextWriter? console = null)
 {
+    /// <summary>Writes more files into each checkpoint before it is renamed into place (the recipe trainer writes the
+    /// adapters in their own formats), or null.</summary>
+    public Action<string>? CheckpointExtras { get; init; }
+
     /// <summary>Runs the stage.</summary>
     /// <param name="stageIndex">Its index in the recipe (part of its data seed).</param>
     /// <param name="stage">The settings.</param>
@@ -132,7 +136,7 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
             if (stage.SaveEvery > 0 && stageStep % stage.SaveEvery == 0 && stageStep < total)
             {
                 lastCheckpoint = Path.Combine(stageFolder, $"step_{stageStep}");
-                TrainingCheckpoint.Save(lastCheckpoint, saved, optimizer, State(stageIndex, stage, stepAtStart + stageStep, stageStep, position, trainedEarlier, false));
+                TrainingCheckpoint.Save(lastCheckpoint, saved, optimizer, State(stageIndex, stage, stepAtStart + stageStep, stageStep, position, trainedEarlier, false), CheckpointExtras);
                 CheckpointFolders.Prune(stageFolder, stage.KeepLast);
             }
         }
@@ -140,7 +144,7 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
         if (eval is not null)
             Evaluate(stage, eval, stepAtStart + stageStep, stageStep);
         var final = Path.Combine(stageFolder, "final");
-        TrainingCheckpoint.Save(final, saved, null, State(stageIndex, stage, stepAtStart + stageStep, stageStep, position, trainedInFull, true));
+        TrainingCheckpoint.Save(final, saved, null, State(stageIndex, stage, stepAtStart + stageStep, stageStep, position, trainedInFull, true), CheckpointExtras);
         TrainingPlots.Loss(log.Path, stage.Name, Path.Combine(stageFolder, "loss.png"));
         SetTraining(false);
         return new StageResult(stageStep, window.LastLoss, trainedInFull, final);

@@ -30,10 +30,16 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>Writes a checkpoint folder atomically.</summary>
-    public static void Save(string folder, IReadOnlyList<TrainableParameter> saved, AdamWOptimizer? optimizer, TrainerState state)
+    /// <param name="folder">The checkpoint folder (replaced atomically).</param>
+    /// <param name="saved">The parameters to keep.</param>
+    /// <param name="optimizer">The optimiser whose moments to keep, or null (final checkpoints).</param>
+    /// <param name="state">The trainer state.</param>
+    /// <param name="extras">Writes more files into the folder before it is renamed into place (e.g. adapters in their own formats), or null.</param>
+    public static void Save(string folder, IReadOnlyList<TrainableParameter> saved, AdamWOptimizer? optimizer, TrainerState state, Action<string>? extras = null)
     {
         CheckpointFolders.Write(folder, temporary =>
         {
+            extras?.Invoke(temporary);
             SafetensorsWriter.Write(Path.Combine(temporary, WeightsFile), saved.ToDictionary(p => p.Name, p => (Tensor)p.Parameter));
             if (optimizer is not null)
                 SafetensorsWriter.Write(Path.Combine(temporary, OptimizerFile), optimizer.StateTensors(),
