@@ -15,7 +15,11 @@ internal static class TrainCommand
         command.SetAction(parse =>
         {
             var loaded = RecipeArguments.Load(parse.GetValue(recipe)!, parse.GetValue(overrides) ?? []);
-            var result = RecipeTrainer.Train(loaded, parse.GetValue(resume), output);
+            bool resuming = parse.GetValue(resume);
+            // Progress bars in a terminal; plain lines when the output is a file, a pipe or a test's writer.
+            var result = TrainingProgressBars.Available(output)
+                ? TrainingProgressBars.Run((lines, bars) => RecipeTrainer.Train(loaded, resuming, lines, bars))
+                : RecipeTrainer.Train(loaded, resuming, output);
             output.WriteLine($"done: {result.OutputDir}");
             foreach (var stage in result.Stages)
                 output.WriteLine($"  {Path.GetFileName(Path.GetDirectoryName(stage.FinalCheckpoint))}: {stage.Steps} steps, last loss {stage.LastLoss:F4}");

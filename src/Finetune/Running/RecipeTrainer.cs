@@ -26,9 +26,10 @@ public static class RecipeTrainer
     /// <param name="recipe">The recipe (as loaded, overrides applied).</param>
     /// <param name="resume">Continue a run in the same output folder.</param>
     /// <param name="console">Progress lines, or null.</param>
+    /// <param name="progress">Receives each stage's position after every step (a progress bar), or null.</param>
     /// <exception cref="RecipeException">The recipe is invalid (every problem listed).</exception>
     /// <exception cref="InvalidOperationException">The output folder holds a run and <paramref name="resume"/> is false.</exception>
-    public static RecipeRunResult Train(Recipe recipe, bool resume = false, TextWriter? console = null)
+    public static RecipeRunResult Train(Recipe recipe, bool resume = false, TextWriter? console = null, IProgress<StageProgress>? progress = null)
     {
         EnsureSyntheticData(recipe, console);
         RecipeValidator.ThrowIfInvalid(recipe);
@@ -58,7 +59,11 @@ public static class RecipeTrainer
             }
         }
         using var log = new MetricsLog(output);
-        var runner = new StageRunner(model, output, recipe.Seed, log, console) { CheckpointExtras = CheckpointAdapters.For(recipe, model).Write };
+        var runner = new StageRunner(model, output, recipe.Seed, log, console) 
+        {
+            CheckpointExtras = CheckpointAdapters.For(recipe, model).Write,
+            Progress = progress,
+        };
 
         int step = 0;
         IReadOnlyList<string> trained = [];

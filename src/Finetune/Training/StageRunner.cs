@@ -31,6 +31,9 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
     /// adapters in their own formats), or null.</summary>
     public Action<string>? CheckpointExtras { get; init; }
 
+    /// <summary>Receives the stage's position after every step (a progress bar), or null.</summary>
+    public IProgress<StageProgress>? Progress { get; init; }
+
     /// <summary>Runs the stage.</summary>
     /// <param name="stageIndex">Its index in the recipe (part of its data seed).</param>
     /// <param name="stage">The settings.</param>
@@ -87,6 +90,7 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
         }
 
         SetTraining(true);
+        Progress?.Report(new StageProgress(stage.Name, stageStep, total, null, null));
         var window = new LossWindow();
         var watch = Stopwatch.StartNew();
         while (stageStep < total)
@@ -120,6 +124,7 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
                     mixture.StepAuxLosses();
                 stageStep++;
                 window.EndStep(norm);
+                Progress?.Report(new StageProgress(stage.Name, stageStep, total, stepLoss, stage.LearningRate * factor));
                 if (stageStep % Math.Max(1, stage.LogEvery) == 0 || stageStep == total)
                 {
                     log.Write(window.Record(stage.Name, stepAtStart + stageStep, stageStep, stage.LearningRate * factor, watch.Elapsed.TotalSeconds));

@@ -157,4 +157,23 @@ public class RecipeTrainerTests(SmokeRun smoke)
             Assert.True(name.StartsWith("connector:audio.", StringComparison.Ordinal) == same, $"{name}: {(same ? "unchanged" : "changed")} after the image-only stage");
         }
     }
+
+    [Fact]
+    public void Progress_is_reported_once_as_each_stage_starts_and_after_every_step()
+    {
+        using var temp = new TempFolder();
+        var recipe = RecipeLoader.Load(SmokeRun.RecipePath,
+            [.. smoke.Overrides(temp.File("run")), "stages.0.max_steps=2", "stages.0.warmup_steps=0", "stages.1.max_steps=3", "stages.1.warmup_steps=0"]);
+        var reports = new List<StageProgress>();
+        RecipeTrainer.Train(recipe, progress: new Recorder(reports));
+        Assert.Equal(
+            [("align", 0, 2), ("align", 1, 2), ("align", 2, 2), ("experts", 0, 3), ("experts", 1, 3), ("experts", 2, 3), ("experts", 3, 3)],
+            reports.Select(r => (r.Stage, r.StageStep, r.TotalSteps)));
+        Assert.All(reports, r => Assert.Equal(r.StageStep > 0, r.Loss is double loss && double.IsFinite(loss) && r.LearningRate > 0));
+    }
+
+    private sealed class Recorder(List<StageProgress> reports) : IProgress<StageProgress>
+    {
+        public void Report(StageProgress value) => reports.Add(value);
+    }
 }
