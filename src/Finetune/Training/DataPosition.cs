@@ -30,6 +30,15 @@ public sealed class DataPosition
         return order[Offset++];
     }
 
+    /// <summary>The indices <see cref="Next"/> will return until the end of the epoch, in order (the whole next epoch
+    /// when this one is used up). Does not move the position.</summary>
+    public IReadOnlyList<int> Remaining()
+    {
+        if (Offset == order.Count)
+            return orders.ForEpoch(Epoch + 1);
+        return order.Skip(Offset).ToList();
+    }
+
     /// <summary>Jumps to a saved position.</summary>
     public void MoveTo(int epoch, int offset)
     {

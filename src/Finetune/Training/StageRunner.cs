@@ -31,6 +31,9 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
     /// adapters in their own formats), or null.</summary>
     public Action<string>? CheckpointExtras { get; init; }
 
+    /// <summary>Threads that decode and tokenise examples ahead of the trainer (default: half the cores, at least 1).</summary>
+    public int PrefetchThreads { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
+
     /// <summary>Receives the stage's position after every step (a progress bar), or null.</summary>
     public IProgress<StageProgress>? Progress { get; init; }
 
@@ -89,6 +92,8 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
                 Evaluate(stage, eval, stepAtStart, 0);
         }
 
+        // Examples for the next steps are decoded on other threads while this one computes.
+        using var stream = new ExampleStream(train, position, PrefetchThreads, 2 * stage.BatchSize * stage.GradientAccumulation);
         SetTraining(true);
         Progress?.Report(new StageProgress(stage.Name, stageStep, total, null, null));
         var window = new LossWindow();
@@ -100,7 +105,7 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
                 optimizer.ZeroGrad();
                 for (int micro = 0; micro < stage.GradientAccumulation; micro++)
                 {
-                    var samples = NextBatch(train, position, stage.BatchSize);
+                    var samples = stream.NextBatch(stage.BatchSize);
                     using var batch = model.Collate(samples);
                     var context = model.Context(batch, training: true);
                     using var sink = context.Sink;
@@ -196,27 +201,6 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
                 foreach (var g in grads)
                     g.mul_(clip / (norm + 1e-6));
         return norm;
-    }
-
-    // The next batch in the seeded order; examples that encode to null (too long) are skipped.
-    private static List<EncodedSample> NextBatch(ITrainingExamples train, DataPosition position, int size)
-    {
-        var indices = new List<int>(size);
-        var encoded = new List<EncodedSample>(size);
-        int attempts = 0;
-        while (encoded.Count < size)
-        {
-            indices.Clear();
-            for (int i = encoded.Count; i < size; i++)
-                indices.Add(position.Next());
-            // Decode and tokenise the batch's examples in parallel; each is independent, so the result does not depend on threads.
-            var results = new EncodedSample?[indices.Count];
-            Parallel.For(0, indices.Count, i => results[i] = train.Encode(indices[i]));
-            encoded.AddRange(results.Where(r => r is not null)!);
-            if (++attempts > 100 && encoded.Count == 0)
-                throw new InvalidDataException("every training example is being skipped (longer than max_seq_len?).");
-        }
-        return encoded;
     }
 
     private void Evaluate(StageSettings stage, ITrainingExamples eval, int step, int stageStep)
