@@ -35,15 +35,8 @@ public static class Evaluation
             return Classify(model, eval, batchSize);
         double lossSum = 0;
         int batches = 0, correct = 0, asked = 0;
-        for (int start = 0; start < eval.Count; start += batchSize)
+        foreach (var (batch, context) in Batches(model, eval, batchSize))
         {
-            using var scope = NewDisposeScope();
-            var samples = Enumerable.Range(start, Math.Min(batchSize, eval.Count - start)).Select(eval.Encode).Where(s => s is not null).Select(s => s!).ToList();
-            if (samples.Count == 0)
-                continue;
-            using var batch = model.Collate(samples);
-            var context = model.Context(batch, training: false);
-            using var sink = context.Sink;
             lossSum += model.Loss(batch, context).item<float>();
             batches++;
         }
@@ -65,22 +58,32 @@ public static class Evaluation
     {
         double lossSum = 0;
         int correct = 0, asked = 0;
+        foreach (var (batch, context) in Batches(model, eval, batchSize))
+        {
+            var logits = model.ClassifyLogits(batch, context);                                              // [batch, labels]
+            var targets = model.ClassTargets(batch);                                                        // [batch]
+            lossSum += nn.functional.cross_entropy(logits, targets, reduction: nn.Reduction.Sum).item<float>();
+            correct += (int)logits.argmax(1).eq(targets).sum().item<long>();
+            asked += (int)batch.Size;
+        }
+        return new EvaluationResult(asked == 0 ? null : lossSum / asked, correct, asked);
+    }
+
+    // The eval set in order, batchSize examples at a time (skipped ones left out); each batch, its context and every
+    // tensor made while the caller works on it live in one dispose scope, closed when the caller asks for the next.
+    private static IEnumerable<(MultimodalBatch Batch, Core.Modules.ForwardContext Context)> Batches(MultimodalModel model, ITrainingExamples eval, int batchSize)
+    {
         for (int start = 0; start < eval.Count; start += batchSize)
         {
             using var scope = NewDisposeScope();
-            var samples = Enumerable.Range(start, Math.Min(batchSize, eval.Count - start)).Select(eval.Encode).Where(s => s is not null).Select(s => s!).ToList();
+            var samples = Enumerable.Range(start, Math.Min(batchSize, eval.Count - start)).Select(eval.Encode).OfType<EncodedSample>().ToList();
             if (samples.Count == 0)
                 continue;
             using var batch = model.Collate(samples);
             var context = model.Context(batch, training: false);
             using var sink = context.Sink;
-            var logits = model.ClassifyLogits(batch, context);                                              // [batch, labels]
-            var targets = model.ClassTargets(batch);                                                        // [batch]
-            lossSum += nn.functional.cross_entropy(logits, targets, reduction: nn.Reduction.Sum).item<float>();
-            correct += (int)logits.argmax(1).eq(targets).sum().item<long>();
-            asked += samples.Count;
+            yield return (batch, context);
         }
-        return new EvaluationResult(asked == 0 ? null : lossSum / asked, correct, asked);
     }
 
     /// <summary>Exact-match normalisation: trimmed, lower case, trailing full stop dropped.</summary>
