@@ -59,6 +59,16 @@ public abstract class Connector : nn.Module
     /// <exception cref="ArgumentException">The features or the mask have the wrong shape; the message names the connector.</exception>
     public abstract Tensor Forward(Tensor features, ForwardContext? context = null);
 
+    /// <summary><see cref="Forward"/> on features of any floating dtype: they are cast to the connector's parameter
+    /// dtype first, so a tower kept in bf16 feeds a connector that trains in fp32.</summary>
+    /// <param name="features"><c>[batch, inputTokens, InFeatures]</c>.</param>
+    /// <param name="context">As for <see cref="Forward"/>.</param>
+    public Tensor Connect(Tensor features, ForwardContext? context = null)
+    {
+        var dtype = parameters().Select(p => p.dtype).FirstOrDefault(features.dtype);
+        return dtype == features.dtype ? Forward(features, context) : Forward(features.to(dtype), context);
+    }
+
     /// <summary>Which output tokens are real for a padded batch.</summary>
     /// <param name="inputMask"><c>[batch, inputTokens]</c> (bool or 0/1).</param>
     /// <returns><c>[batch, OutputTokens(inputTokens)]</c> bool: an output token is real when any input it reads is.</returns>

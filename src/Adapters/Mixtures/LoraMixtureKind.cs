@@ -19,6 +19,6 @@ internal sealed class LoraMixtureKind : AdapterKind<LoraMixture>
     public override nn.Module Create(JsonObject settings, AdapterPlacement placement, string source)
     {
         var host = placement.RequireLinear(Kind, source);
-        return new LoraMixture(host.InFeatures, host.OutFeatures, MixtureOptionsJson.Read(settings, source), host.Weight.dtype, host.Weight.device);
+        return new LoraMixture(host.InFeatures, host.OutFeatures, MixtureOptionsJson.Read(settings, source), AdapterAttacher.AdapterDtype(host.Weight, null), host.Weight.device);
     }
 }

@@ -37,7 +37,7 @@ public static class MixtureAttacher
             if (target.Host is not AdaptableLinear linear)
                 throw new ArgumentException($"{component}: '{target.Name}' is an embedding; mixtures attach to linear projections.");
             var layerOptions = expertsOf(target.Layer);
-            var mixture = new LoraMixture(linear.InFeatures, linear.OutFeatures, layerOptions, dtype ?? linear.Weight.dtype, linear.Weight.device, generator)
+            var mixture = new LoraMixture(linear.InFeatures, linear.OutFeatures, layerOptions, AdapterAttacher.AdapterDtype(linear.Weight, dtype), linear.Weight.device, generator)
             {
                 LayerName = $"{component}.{target.Name}",
                 Statistics = statistics,

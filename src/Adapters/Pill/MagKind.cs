@@ -27,6 +27,6 @@ internal sealed class MagKind : AdapterKind<ModalityAttentionGate>
         var host = placement.RequireLinear(Kind, source);
         var read = new SettingsReader(settings, Kind, source, "heads", "modalities", "residual", "enabled");
         var built = new MagSettings(read.Long("heads"), read.Names("modalities", ModalityNames.Parse), read.Bool("residual"));
-        return new ModalityAttentionGate(host.InFeatures, built, host.Weight.dtype, host.Weight.device) { Enabled = read.Bool("enabled", true) };
+        return new ModalityAttentionGate(host.InFeatures, built, AdapterAttacher.AdapterDtype(host.Weight, null), host.Weight.device) { Enabled = read.Bool("enabled", true) };
     }
 }

@@ -64,7 +64,7 @@ public static class PillAttacher
         {
             foreach (var (projection, linear, _) in targets)
             {
-                var gate = new ModalityAttentionGate(linear.InFeatures, settings, linear.Weight.dtype, linear.Weight.device)
+                var gate = new ModalityAttentionGate(linear.InFeatures, settings, AdapterAttacher.AdapterDtype(linear.Weight, null), linear.Weight.device)
                 {
                     Enabled = options.Enabled,
                 };

@@ -28,7 +28,10 @@ public abstract class ResidualSublayerAdapter : SublayerAdapter
     public override Tensor AfterSublayer(Tensor input, Tensor output, ForwardContext? context)
     {
         using var scope = NewDisposeScope();
-        var change = Change(Parallel ? input : output, context);
+        // Adapters keep fp32 weights over a bf16 model: f runs in its own dtype, its change joins in the block's.
+        var x = Parallel ? input : output;
+        var dtype = parameters().Select(p => p.dtype).FirstOrDefault(x.dtype);
+        var change = Change(dtype == x.dtype ? x : x.to(dtype), context);
         return (output + change.to(output.dtype)).MoveToOuterDisposeScope();
     }
 }

@@ -107,7 +107,7 @@ public static class SublayerSites
     private static SublayerTarget TargetOf(List<(string name, nn.Module module)> modules, string siteName, SublayerAdapterSite site, string component)
     {
         var (hidden, weight) = LayerWidth(modules, siteName, component);
-        return new SublayerTarget(siteName, site, TargetResolver.LayerIndex(siteName), hidden, weight.dtype, weight.device);
+        return new SublayerTarget(siteName, site, TargetResolver.LayerIndex(siteName), hidden, AdapterAttacher.AdapterDtype(weight, null), weight.device);
     }
 
     private static (long Hidden, Tensor Weight) LayerWidth(List<(string name, nn.Module module)> modules, string siteName, string component)

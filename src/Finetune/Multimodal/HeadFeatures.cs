@@ -38,7 +38,7 @@ internal static class HeadFeatures
             {
                 RequireOne(batch, batch.ImagesPerSample, batch.Pixels, "image", component);
                 var features = model.Vision!.Encode(batch.Pixels!, media);                               // [images, tokens, width]
-                return (component == "vision" ? features : model.ImageConnector!.Forward(features, media), null);
+                return (component == "vision" ? features : model.ImageConnector!.Connect(features, media), null);
             }
             case "audio" or "connector:audio":
             {

@@ -198,7 +198,7 @@ public sealed class MultimodalModel : IDisposable
         if (batch.Pixels is not null)
         {
             var features = Vision!.Encode(batch.Pixels, media);                                            // [images, encoder tokens, width]
-            var projected = ImageConnector!.Forward(features, media);                                      // [images, slots, hidden]
+            var projected = ImageConnector!.Connect(features, media);                                      // [images, slots, hidden]
             flat = flat.index_copy(0, batch.ImagePositions!, projected.reshape(-1, hidden).to(flat.dtype));
         }
         if (batch.Audio is not null)
@@ -220,7 +220,7 @@ public sealed class MultimodalModel : IDisposable
         for (int i = 0; i < batch.AudioSlots.Count; i++)
         {
             var clip = features.narrow(0, i, 1).narrow(1, 0, batch.AudioSlots[i].Media.EncoderTokens);   // [1, frames_i, width]
-            pieces.Add(AudioConnector!.Forward(clip, media).reshape(-1, Llm.HiddenSize));                 // [slots_i, hidden]
+            pieces.Add(AudioConnector!.Connect(clip, media).reshape(-1, Llm.HiddenSize));                 // [slots_i, hidden]
         }
         return pieces;
     }

@@ -176,4 +176,25 @@ public class RecipeTrainerTests(SmokeRun smoke)
     {
         public void Report(StageProgress value) => reports.Add(value);
     }
+
+    [Fact]
+    public void Bf16_frozen_weights_halve_their_memory_and_train_as_fp32_does()
+    {
+        using var temp = new TempFolder();
+        string[] shorter = ["stages.0.max_steps=4", "stages.0.warmup_steps=0", "stages.0.save_every=0",
+                            "stages.1.max_steps=15", "stages.1.warmup_steps=0", "stages.1.save_every=0", "~data.eval"];
+        var fp32 = RecipeLoader.Load(SmokeRun.RecipePath, [.. smoke.Overrides(temp.File("fp32")), .. shorter]);
+        var bf16 = RecipeLoader.Load(SmokeRun.RecipePath, [.. smoke.Overrides(temp.File("bf16")), .. shorter, "dtype=bf16"]);
+        double Last(Recipe recipe) => RecipeTrainer.Train(recipe).Stages[^1].LastLoss!.Value;
+        double full = Last(fp32), half = Last(bf16);
+        // Mid-descent after 15 steps the two differ by about 3% (over the full 40 steps, 0.4%).
+        Assert.True(Math.Abs(half - full) <= 0.05 * full, $"stage 2 loss {half:F4} in bf16 vs {full:F4} in fp32");
+
+        using var model = RecipeModelBuilder.Build(bf16);
+        var all = ParameterSelection.All(model.Components);
+        Assert.All(all.Where(p => p.Component is "llm" or "vision" or "audio" && !p.Name.Contains(".adapters.", StringComparison.Ordinal)),
+            p => Assert.Equal(TorchSharp.torch.ScalarType.BFloat16, p.Parameter.dtype));
+        Assert.All(all.Where(p => p.Component.StartsWith("connector:", StringComparison.Ordinal) || p.Name.Contains(".adapters.", StringComparison.Ordinal)),
+            p => Assert.Equal(TorchSharp.torch.ScalarType.Float32, p.Parameter.dtype));
+    }
 }
