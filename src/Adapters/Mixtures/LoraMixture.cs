@@ -135,6 +135,36 @@ public sealed class LoraMixture : ProjectionAdapter
     /// <summary>Keep <see cref="LastDecision"/> (its tensors are detached copies).</summary>
     public bool KeepLastDecision { get; set; }
 
+    /// <summary>
+    /// Starts every routed expert as one trained dense LoRA (sparse upcycling): each expert's A is <paramref name="a"/>
+    /// (plus Gaussian noise of <paramref name="noiseStd"/>, so experts can part ways) and its B is <paramref name="b"/>
+    /// rescaled by <paramref name="sourceScale"/> / this mixture's scale, so each expert alone reproduces the LoRA.
+    /// Shared and universal experts keep their zero B. When the router's gates sum to one, the mixture then adds
+    /// exactly what the LoRA added.
+    /// </summary>
+    /// <param name="a">The LoRA's down-projection <c>[rank, in]</c>.</param>
+    /// <param name="b">The LoRA's up-projection <c>[out, rank]</c>.</param>
+    /// <param name="sourceScale">The LoRA's scale (alpha / r).</param>
+    /// <param name="noiseStd">Noise on each expert's A (0: identical experts).</param>
+    /// <param name="generator">The noise's generator.</param>
+    /// <exception cref="ArgumentException">The mixture's experts are not LoRA experts, or the shapes differ (named).</exception>
+    public void UpcycleExperts(Tensor a, Tensor b, double sourceScale, double noiseStd = 0, Generator? generator = null)
+    {
+        if (lora_A is null || lora_B is null)
+            throw new ArgumentException($"{LayerName}: only a mixture of LoRA experts can be upcycled from a LoRA (this one has {Options.Kind} experts).");
+        int e = Options.Experts, r = Options.Rank;
+        if (a.shape.Length != 2 || a.shape[0] != r || a.shape[1] != InFeatures || b.shape.Length != 2 || b.shape[0] != OutFeatures || b.shape[1] != r)
+            throw new ArgumentException($"{LayerName}: the LoRA's A [{string.Join(", ", a.shape)}] and B [{string.Join(", ", b.shape)}] do not fit " +
+                                        $"experts of rank {r} on [{OutFeatures}, {InFeatures}] (A [{r}, {InFeatures}], B [{OutFeatures}, {r}]).");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var down = a.to(lora_A.dtype).unsqueeze(0).expand(e, r, InFeatures);                           // [E, r, in]
+        if (noiseStd > 0)
+            down = down + randn(e, r, InFeatures, dtype: lora_A.dtype, device: lora_A.device, generator: generator) * noiseStd;
+        lora_A.copy_(down);
+        lora_B.copy_((b.to(lora_B.dtype) * (sourceScale / Options.Scale)).unsqueeze(1).expand(OutFeatures, e, r)); // [out, E, r]
+    }
+
     /// <inheritdoc />
     protected override void OnAttached(IAdapterHost host)
     {

@@ -29,8 +29,11 @@ internal static class ValidateCommand
             var all = ParameterSelection.All(model.Components);
             foreach (var (component, _) in model.Components)
                 output.WriteLine($"  {component,-18} {all.Where(p => p.Component == component).Sum(p => p.Parameter.numel()),15:N0} parameters");
-            foreach (var stage in loaded.Stages)
+            for (int i = 0; i < loaded.Stages.Count; i++)
             {
+                var stage = loaded.Stages[i];
+                RecipeModelBuilder.UseStageConnectors(model, loaded, i);
+                all = ParameterSelection.All(model.Components);
                 var chosen = ParameterSelection.Select(model.Components, stage.Train, stage.Name);
                 long trainable = chosen.Sum(p => p.Parameter.numel()), total = all.Sum(p => p.Parameter.numel());
                 output.WriteLine($"stage {stage.Name}: trains {trainable:N0} of {total:N0} parameters ({100.0 * trainable / total:F4}%): " +

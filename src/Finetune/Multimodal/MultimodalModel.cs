@@ -63,6 +63,24 @@ public sealed class MultimodalModel : IDisposable
                                         $"and the LLM takes {Llm.HiddenSize}.");
     }
 
+    /// <summary>Puts <paramref name="connector"/> in place of the image or audio connector (a stage that trains its own
+    /// connector type, such as CuMo's dense MLP before the MoE). Returns the one replaced, for the caller to dispose.</summary>
+    /// <exception cref="ArgumentException">The model has no tower of that modality, the widths do not fit, or adapters
+    /// are attached to the connector being replaced (they would be lost).</exception>
+    public Connector ReplaceConnector(Modality modality, Connector connector)
+    {
+        var old = (modality == Modality.Image ? ImageConnector : modality == Modality.Audio ? AudioConnector : null)
+            ?? throw new ArgumentException($"the model has no {modality.ToString().ToLowerInvariant()} connector to replace.");
+        if (old.named_modules().Any(m => m.module is AdapterSet { Count: > 0 }))
+            throw new ArgumentException($"{old.Name} has adapters attached; a stage cannot swap it for another connector type.");
+        Check(modality == Modality.Image ? Vision?.Tower.HiddenSize : Audio?.HiddenSize, connector, modality.ToString().ToLowerInvariant());
+        if (modality == Modality.Image)
+            ImageConnector = connector;
+        else
+            AudioConnector = connector;
+        return old;
+    }
+
     /// <summary>The frozen decoder.</summary>
     public LlamaForCausalLM Llm { get; }
     /// <summary>Its tokenizer.</summary>
@@ -74,9 +92,9 @@ public sealed class MultimodalModel : IDisposable
     /// <summary>The audio side, or null.</summary>
     public AudioPart? Audio { get; }
     /// <summary>The image connector, or null.</summary>
-    public Connector? ImageConnector { get; }
+    public Connector? ImageConnector { get; private set; }
     /// <summary>The audio connector, or null.</summary>
-    public Connector? AudioConnector { get; }
+    public Connector? AudioConnector { get; private set; }
     /// <summary>Tokenisation, truncation and loss-mask settings.</summary>
     public MultimodalPromptEncoder PromptEncoder { get; }
     /// <summary>The classifier of <c>classify</c> stages, or null (see <see cref="AttachHead"/>).</summary>

@@ -13,6 +13,7 @@ public sealed record StageSpec
     private readonly Structural<IReadOnlyDictionary<string, double>> lrGroups = ValueEquality.Map<double>(null);
     private readonly Structural<IReadOnlyDictionary<string, bool>> gates = ValueEquality.Map<bool>(null);
     private readonly Structural<IReadOnlyDictionary<string, StageInit>> init = ValueEquality.Map<StageInit>(null);
+    private readonly Structural<IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonObject>> connectors = ValueEquality.Map<System.Text.Json.Nodes.JsonObject>(null);
 
     /// <summary><c>name</c>: unique among the stages (checkpoints go to <c>output_dir/NAME</c>). Required.</summary>
     public string Name { get; init; } = "";
@@ -26,6 +27,11 @@ public sealed record StageSpec
     /// <summary><c>data</c>: this stage's own training and evaluation sets (LLaVA aligns on captions, then tunes on
     /// instructions); what it leaves out comes from the recipe's <c>data</c>. Null (the default): the recipe's sets.</summary>
     public StageData? Data { get; init; }
+
+    /// <summary><c>connectors</c>: per modality, a connector this stage uses in place of the recipe's (CuMo aligns a
+    /// dense MLP, then upcycles it into the recipe's MoE connector with <c>init.connector:image.upcycle_from</c>).
+    /// Later stages go back to the recipe's connector unless they name their own (default: none).</summary>
+    public IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonObject> Connectors { get => connectors.Value; init => connectors = ValueEquality.Map(value); }
 
     /// <summary><c>train</c>: what trains, everything else frozen: components (<c>llm</c>, <c>vision</c>, <c>audio</c>,
     /// <c>connector:NAME</c>, <c>adapter:NAME</c>, <c>head</c>), globs over them (<c>connector:*</c>), or globs over

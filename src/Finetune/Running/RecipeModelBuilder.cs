@@ -1,6 +1,7 @@
 using MMAdapt.Adapters.Routing;
 using MMAdapt.Connectors;
 using MMAdapt.Core.Devices;
+using MMAdapt.Core.Modules;
 using MMAdapt.Encoders.Images;
 using MMAdapt.Encoders.Vision;
 using MMAdapt.Finetune.Multimodal;
@@ -68,11 +69,7 @@ public static class RecipeModelBuilder
             {
                 if (towerWidth is null || !recipe.Connectors.TryGetValue(key, out var json))
                     return null;
-                var options = ConnectorFactory.Parse(json, Where($"connectors.{key}"));
-                var connector = ConnectorFactory.Create(options, towerWidth.Value, llm.HiddenSize, ScalarType.Float32, loadWeights ? llm.Device : device, generator);
-                connector.Name = $"connector:{key}";
-                if (connector is MoeConnector moe)
-                    moe.Statistics = statistics;
+                var connector = CreateConnector(json, Where($"connectors.{key}"), key, towerWidth.Value, llm.HiddenSize, loadWeights ? llm.Device : device, generator, statistics);
                 parts.Add(connector);
                 return connector;
             }
@@ -99,6 +96,47 @@ public static class RecipeModelBuilder
                 part.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Puts in place the connectors stage <paramref name="stageIndex"/> uses: its own <c>connectors</c> entries, else the
+    /// recipe's. A connector whose settings differ from the one in place is built anew (initialised from a generator
+    /// seeded by the recipe seed and the stage, so a resumed run builds the same one) and the old one disposed.
+    /// </summary>
+    /// <returns>The modalities whose connector was replaced.</returns>
+    public static IReadOnlyList<string> UseStageConnectors(MultimodalModel model, Recipe recipe, int stageIndex, RoutingStatistics? statistics = null)
+    {
+        var stage = recipe.Stages[stageIndex];
+        var replaced = new List<string>();
+        foreach (var (modality, current) in new[] { (Modality.Image, model.ImageConnector), (Modality.Audio, model.AudioConnector) })
+        {
+            var key = modality.ToString().ToLowerInvariant();
+            if (current is null)
+                continue;
+            bool own = stage.Connectors.TryGetValue(key, out var json);
+            if (!own)
+                json = recipe.Connectors[key];
+            var where = recipe.Source?.Describe(own ? $"stages[{stageIndex}].connectors.{key}" : $"connectors.{key}") ?? key;
+            var options = ConnectorFactory.Parse(json!, where);
+            if (ConnectorFactory.Write(options).ToJsonString() == ConnectorFactory.Write(current.Options).ToJsonString())
+                continue;
+            using var generator = new Generator((ulong)(recipe.Seed + 17 + 1000L * (stageIndex + 1)));
+            var connector = CreateConnector(json!, where, key, (int)current.InFeatures, current.OutFeatures, model.Llm.Device, generator, statistics);
+            model.ReplaceConnector(modality, connector).Dispose();
+            replaced.Add(key);
+        }
+        return replaced;
+    }
+
+    private static Connector CreateConnector(System.Text.Json.Nodes.JsonObject json, string where, string key, int towerWidth, long llmWidth,
+        Device device, Generator generator, RoutingStatistics? statistics)
+    {
+        var options = ConnectorFactory.Parse(json, where);
+        var connector = ConnectorFactory.Create(options, towerWidth, llmWidth, ScalarType.Float32, device, generator);
+        connector.Name = $"connector:{key}";
+        if (connector is MoeConnector moe)
+            moe.Statistics = statistics;
+        return connector;
     }
 
     private static bool IsMultimodalConfig(string folder)

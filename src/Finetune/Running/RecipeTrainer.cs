@@ -1,3 +1,4 @@
+using MMAdapt.Adapters.Mixtures;
 using MMAdapt.Adapters.Pill;
 using MMAdapt.Adapters.Routing;
 using MMAdapt.Connectors;
@@ -73,6 +74,8 @@ public static class RecipeTrainer
             var stage = recipe.Stages[i];
             var folder = Path.Combine(output, stage.Name);
             var final = Path.Combine(folder, "final");
+            foreach (var swapped in RecipeModelBuilder.UseStageConnectors(model, recipe, i, statistics))
+                console?.WriteLine($"[{stage.Name}] connector:{swapped}: {(stage.Connectors.ContainsKey(swapped) ? "this stage's own" : "the recipe's")} {model.Components.First(c => c.Component == $"connector:{swapped}").Root.GetType().Name}");
             if (resume && Directory.Exists(final))
             {
                 // Done before: its final checkpoint holds everything trained up to here.
@@ -150,6 +153,15 @@ public static class RecipeTrainer
     {
         foreach (var (component, init) in stage.Init)
         {
+            if (init.UpcycleFrom is { } lora && component.StartsWith("adapter:", StringComparison.Ordinal))
+            {
+                var mixture = recipe.Adapters.First(a => $"adapter:{a.Name}" == component);
+                var root = model.Components.First(c => c.Component == mixture.Component).Root;
+                int count = MixtureUpcycling.Upcycle(root, mixture.Name, lora["adapter:".Length..], Noise(init, stage, component),
+                    init.Settings["keep_source"]?.GetValue<bool>() ?? false, recipe.Seed + 31);
+                console?.WriteLine($"[{stage.Name}] {component}: experts upcycled from {lora} at {count} projections");
+                continue;
+            }
             if (init.UpcycleFrom is { } upcycle)
             {
                 var connector = component switch
@@ -159,7 +171,8 @@ public static class RecipeTrainer
                     _ => null,
                 } as MoeConnector ?? throw new InvalidDataException($"stage '{stage.Name}': init.{component}.upcycle_from needs a moe connector at '{component}'.");
                 var (weights, prefix) = WeightsOf(recipe, upcycle, component);
-                ConnectorInit.UpcycleExperts(connector, weights, prefix);
+                using (var generator = new TorchSharp.torch.Generator((ulong)(recipe.Seed + 31)))
+                    ConnectorInit.UpcycleExperts(connector, weights, prefix, Noise(init, stage, component), generator);
                 console?.WriteLine($"[{stage.Name}] {component}: experts upcycled from {upcycle}");
                 continue;
             }
@@ -176,6 +189,11 @@ public static class RecipeTrainer
             console?.WriteLine($"[{stage.Name}] {component}: initialised from {source}");
         }
     }
+
+    // settings.noise of an upcycling init: the standard deviation of the noise on each expert (default 0).
+    private static double Noise(StageInit init, StageSpec stage, string component) =>
+        init.Settings["noise"] is { } noise ? noise.GetValue<double>() is var value && value >= 0 ? value
+            : throw new InvalidDataException($"stage '{stage.Name}': init.{component}.settings.noise must be >= 0, got {value}.") : 0;
 
     // An earlier stage's final weights of one component: (file, key prefix); a path that is a file is used as it is.
     private static (string File, string Prefix) WeightsOf(Recipe recipe, string stageOrFile, string component) =>

@@ -32,6 +32,7 @@ public static class TrainedModel
                 if (!Directory.Exists(final))
                     break;
             }
+            RecipeModelBuilder.UseStageConnectors(model, recipe, reached);
             if (checkpoint is not null)
                 TrainingCheckpoint.LoadWeights(checkpoint, ParameterSelection.All(model.Components));
             // Gates as the stage that wrote the weights had them (an alignment checkpoint runs with its gates shut);

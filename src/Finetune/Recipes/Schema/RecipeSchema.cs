@@ -104,6 +104,7 @@ internal static class RecipeSchema
         { "objective", new EnumCodec<StageObjective>(("lm", StageObjective.LanguageModel), ("classify", StageObjective.Classify)), s => s.Objective, (s, v) => s with { Objective = v } },
         { "head", new OptionalCodec<ClassifyHead>(Head), s => s.Head, (s, v) => s with { Head = v } },
         { "data", new OptionalCodec<StageData>(StageDatasets), s => s.Data, (s, v) => s with { Data = v } },
+        { "connectors", new MapCodec<JsonObject>(JsonCodec.Instance), s => s.Connectors, (s, v) => s with { Connectors = v } },
         { "train", new ListCodec<string>(Text), s => s.Train, (s, v) => s with { Train = v } },
         { "lr", Number, s => s.Lr, (s, v) => s with { Lr = v } },
         { "lr_groups", new MapCodec<double>(Number), s => s.LrGroups, (s, v) => s with { LrGroups = v } },

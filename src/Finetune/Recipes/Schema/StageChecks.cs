@@ -42,6 +42,14 @@ internal static class StageChecks
             var adapters = recipe.Adapters.Select(a => a.Name).Distinct().ToArray();
             foreach (var gate in stage.Gates.Keys)
                 report.OneOf(RecipePath.Key($"{key}.gates", gate), gate, adapters, $"the name of an adapter ({string.Join(", ", adapters)})");
+            foreach (var (modality, settings) in stage.Connectors)
+            {
+                var connectorKey = RecipePath.Key($"{key}.connectors", modality);
+                if (!recipe.Connectors.ContainsKey(modality))
+                    report.Add(connectorKey, $"the recipe declares no connectors.{modality}; a stage can only swap a declared connector for another type");
+                else if (settings["type"] is not System.Text.Json.Nodes.JsonValue type || !type.TryGetValue<string>(out var text) || text.Length == 0)
+                    report.Add($"{connectorKey}.type", "is required: the connector type (linear, mlp, resampler, window_resampler, downsample, moe)");
+            }
             foreach (var (component, init) in stage.Init)
                 CheckInit(recipe, i, component, init, components, report);
         }
@@ -157,11 +165,48 @@ internal static class StageChecks
         }
         if (init.FromFile is { Length: 0 })
             report.Add($"{key}.from_file", "is empty");
-        if (init.UpcycleFrom is { } source)
+        if (init.UpcycleFrom is { } source && components.Contains(component))
+            CheckUpcycle(recipe, index, component, source, $"{key}.upcycle_from", report);
+    }
+
+    // A mixture of LoRA experts upcycles from a LoRA on the same component; a moe connector from an earlier stage's
+    // connector of the same modality (or a weights file).
+    private static void CheckUpcycle(Recipe recipe, int index, string component, string source, string key, RecipeReport report)
+    {
+        const string adapterPrefix = "adapter:", connectorPrefix = "connector:";
+        if (component.StartsWith(adapterPrefix, StringComparison.Ordinal))
         {
-            report.OneOf($"{key}.upcycle_from", source, components, Components(components));
-            if (source == component)
-                report.Add($"{key}.upcycle_from", $"'{source}' cannot be upcycled from itself");
+            var mixture = recipe.Adapters.FirstOrDefault(a => adapterPrefix + a.Name == component);
+            var lora = source.StartsWith(adapterPrefix, StringComparison.Ordinal) ? recipe.Adapters.FirstOrDefault(a => adapterPrefix + a.Name == source) : null;
+            var loras = recipe.Adapters.Where(a => a.Type == "lora").Select(a => adapterPrefix + a.Name).ToArray();
+            if (mixture is not null && mixture.Type != "lora_mixture")
+                report.Add(key, $"only a lora_mixture adapter is upcycled from a LoRA; '{mixture.Name}' is {mixture.Type}");
+            else if (lora is null || lora.Type != "lora")
+                report.Add(key, $"'{source}' is not a lora adapter of this recipe{(loras.Length > 0 ? $" ({string.Join(", ", loras)})" : " (it has none)")}");
+            else if (mixture is not null && lora.Component != mixture.Component)
+                report.Add(key, $"'{source}' sits on {lora.Component} but '{mixture.Name}' on {mixture.Component}; upcycle from a LoRA on the same projections");
         }
+        else if (component.StartsWith(connectorPrefix, StringComparison.Ordinal))
+        {
+            var modality = component[connectorPrefix.Length..];
+            var stages = recipe.Stages.Select(s => s.Name).ToList();
+            int at = stages.IndexOf(source);
+            if (ConnectorType(recipe, recipe.Stages[index], modality) != "moe")
+                report.Add(key, $"only a moe connector is upcycled; this stage's {component} is {ConnectorType(recipe, recipe.Stages[index], modality) ?? "not declared"}");
+            else if (at >= index)
+                report.Add(key, $"stage '{source}' (stages[{at}]) does not run before this one; name an earlier stage (or a weights file)");
+            else if (at < 0 && !source.EndsWith(".safetensors", StringComparison.Ordinal))
+                report.Add(key, $"names no earlier stage{ClosestName.Hint(source, stages.Take(index).ToArray(), "earlier stages")} and no .safetensors file");
+        }
+        else
+            report.Add(key, "upcycling starts a lora_mixture adapter from a LoRA, or a moe connector from an earlier stage's connector; " +
+                            $"'{component}' is neither");
+    }
+
+    /// <summary>The type of a stage's connector for <paramref name="modality"/>: the stage's own, else the recipe's.</summary>
+    private static string? ConnectorType(Recipe recipe, StageSpec stage, string modality)
+    {
+        var json = stage.Connectors.TryGetValue(modality, out var own) ? own : recipe.Connectors.GetValueOrDefault(modality);
+        return json?["type"] is System.Text.Json.Nodes.JsonValue type && type.TryGetValue<string>(out var text) ? text : null;
     }
 }

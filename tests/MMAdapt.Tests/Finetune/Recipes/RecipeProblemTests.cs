@@ -40,7 +40,7 @@ public class RecipeProblemTests
         ], problems.Take(6));
         var far = RecipeTestFiles.Single(problems, "stages[0].frobnicate");
         Assert.Equal(16, far.Line);
-        Assert.StartsWith("unknown key 'frobnicate'; valid keys: name, objective, head, data, train, lr, lr_groups, epochs, max_steps,", far.Message);
+        Assert.StartsWith("unknown key 'frobnicate'; valid keys: name, objective, head, data, connectors, train, lr, lr_groups, epochs, max_steps,", far.Message);
         Assert.Equal(7, problems.Count);
         Assert.Equal($"{path}:13: stages[0].max_step: unknown key 'max_step'; did you mean 'max_steps'?", problems[4].ToString());
     }
