@@ -35,14 +35,60 @@ public static class TinyLanguageModelPretrainer
         var trainer = new BpeTrainer { VocabSize = options.VocabSize, SpecialTokens = [Bos, Eos, Pad], BosToken = Bos, EosToken = Eos, PadToken = Pad };
         trainer.TrainFolder(corpus, folder);
         var tokenizer = TextTokenizer.FromFolder(folder);
-        int bos = tokenizer.BosTokenId!.Value, eos = tokenizer.EosTokenId!.Value, pad = tokenizer.PadTokenId!.Value;
-
         // One token stream: BOS sentence EOS BOS sentence EOS ...
+        return PretrainOn(folder, tokenizer, corpus.Select(sentence => tokenizer.Encode(sentence)), options, progress, endOfTurn: null);
+    }
+
+    /// <summary>
+    /// The quickstart's language model: a tokenizer and decoder trained on the text of the synthetic conversations
+    /// (<see cref="Synthetic.SyntheticDataset"/>'s questions and answers about shapes, sounds and words, in the ChatML
+    /// template, media placeholders left out), so it speaks the dataset's language and answers the text-only questions,
+    /// but cannot see or hear: for image and sound questions it knows only the form of the answer.
+    /// </summary>
+    /// <param name="folder">Where to write (created if missing).</param>
+    /// <param name="options">Sizes and training; <see cref="TinyLanguageModelOptions.Sentences"/> is the number of conversations.</param>
+    /// <param name="progress">Progress lines, or null.</param>
+    public static TinyPretrainingReport PretrainOnConversations(string folder, TinyLanguageModelOptions options, Action<string>? progress = null)
+    {
+        Directory.CreateDirectory(folder);
+        // Rows from their own stream (2), apart from the datasets' train (0) and test (1) splits. Half of them text-only
+        // questions (15% of a dataset): their answers hang on one word of the question, which takes more examples to learn
+        // than the form of the media questions' answers.
+        var text = new List<Synthetic.SyntheticRow>();
+        var media = new List<Synthetic.SyntheticRow>();
+        for (int i = 0; text.Count + media.Count < options.Sentences; i++)
+        {
+            var row = Synthetic.SyntheticRow.Create($"lm_{i}", Data.SplitMix64.ForStream(options.Seed, 2, i, 0));
+            var bucket = row.Kind == "text" ? text : media;
+            if (bucket.Count < (options.Sentences + 1) / 2)
+                bucket.Add(row);
+        }
+        var rows = text.Zip(media).SelectMany(pair => new[] { pair.First, pair.Second })
+            .Select(r => r.Messages.Select(m => m with { Content = WithoutPlaceholders(m.Content) }).ToList())
+            .ToList();
+        Synthetic.SyntheticTokenizer.Write(folder, rows.SelectMany(r => r).Select(m => m.Content).Prepend("system user assistant"), options.VocabSize);
+        var tokenizer = TextTokenizer.FromFolder(folder);
+        var template = Models.Chat.ChatTemplate.ByName("chatml");
+        // A chat model stops at the end of its turn as well as at EOS (as Qwen2's generation_config.json says).
+        return PretrainOn(folder, tokenizer, rows.Select(r => template.Encode(tokenizer, r, addGenerationPrompt: false).Ids), options, progress,
+            tokenizer.TokenToId(Synthetic.SyntheticTokenizer.ImEnd));
+    }
+
+    private static string WithoutPlaceholders(string text) =>
+        text.Replace("<image>\n", "", StringComparison.Ordinal).Replace("<audio>\n", "", StringComparison.Ordinal)
+            .Replace("<image>", "", StringComparison.Ordinal).Replace("<audio>", "", StringComparison.Ordinal);
+
+    // Builds the decoder for the tokenizer in `folder`, trains it on the documents (each between BOS and EOS in one
+    // token stream) and writes the checkpoint beside the tokenizer.
+    private static TinyPretrainingReport PretrainOn(string folder, TextTokenizer tokenizer, IEnumerable<IReadOnlyList<int>> documents,
+        TinyLanguageModelOptions options, Action<string>? progress, int? endOfTurn)
+    {
+        int bos = tokenizer.BosTokenId!.Value, eos = tokenizer.EosTokenId!.Value, pad = tokenizer.PadTokenId!.Value;
         var stream = new List<long>();
-        foreach (var sentence in corpus)
+        foreach (var document in documents)
         {
             stream.Add(bos);
-            stream.AddRange(tokenizer.Encode(sentence).Select(i => (long)i));
+            stream.AddRange(document.Select(i => (long)i));
             stream.Add(eos);
         }
 
@@ -71,7 +117,7 @@ public static class TinyLanguageModelPretrainer
             model.InitializeWeights(options.Seed);
             var report = Train(model, stream, options, progress);
             model.SavePretrained(folder);
-            WriteGenerationConfig(folder, bos, eos, pad);
+            WriteGenerationConfig(folder, bos, endOfTurn is int turn ? [turn, eos] : [eos], pad);
             return report with { Folder = Path.GetFullPath(folder) };
         }
         finally
@@ -122,9 +168,9 @@ public static class TinyLanguageModelPretrainer
         return new TinyPretrainingReport("", count, first, tail);
     }
 
-    private static void WriteGenerationConfig(string folder, int bos, int eos, int pad)
+    private static void WriteGenerationConfig(string folder, int bos, int[] stops, int pad)
     {
-        var config = new GenerationConfig { BosTokenId = [bos], EosTokenId = [eos], PadTokenId = [pad], DoSample = false, MaxNewTokens = 32 };
+        var config = new GenerationConfig { BosTokenId = [bos], EosTokenId = stops, PadTokenId = [pad], DoSample = false, MaxNewTokens = 32 };
         AtomicFile.WriteAllText(Path.Combine(folder, "generation_config.json"), HfConfigReader.Serialize(config));
     }
 }

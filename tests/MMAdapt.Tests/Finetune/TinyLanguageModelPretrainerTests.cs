@@ -30,6 +30,26 @@ public class TinyLanguageModelPretrainerTests
     }
 
     [Fact]
+    public void The_conversation_model_speaks_chatml_and_two_runs_write_identical_files()
+    {
+        using var temp = new TempFolder();
+        var fast = Fast with { Steps = 30, Sentences = 300 };
+        var a = TinyLanguageModelPretrainer.PretrainOnConversations(temp.File("a"), fast);
+        TinyLanguageModelPretrainer.PretrainOnConversations(temp.File("b"), fast);
+        Assert.True(a.FinalLoss < a.FirstLoss - 2.0, $"loss {a.FirstLoss:F3} -> {a.FinalLoss:F3} did not drop by 2 nats");
+        foreach (var file in Directory.GetFiles(temp.File("a")).Select(Path.GetFileName))
+            Assert.True(File.ReadAllBytes(Path.Combine(temp.File("a"), file!)).AsSpan()
+                .SequenceEqual(File.ReadAllBytes(Path.Combine(temp.File("b"), file!))), $"{file} differs between runs");
+
+        // The dataset's tokenizer: ChatML's turn tokens, its chat template recognised as chatml, no placeholder text.
+        using var lm = LanguageModel.Load(temp.File("a"));
+        var tokenizer = lm.RequireTokenizer();
+        Assert.NotNull(tokenizer.TokenToId("<|im_end|>"));
+        Assert.Equal("chatml", MMAdapt.Models.Chat.ChatTemplate.Recognize(tokenizer.ChatTemplateSource!, "plain").Template.Name);
+        Assert.Contains("<|im_end|>", lm.StopTokenIds.Select(id => tokenizer.IdToToken(id)));
+    }
+
+    [Fact]
     public void Different_seeds_give_different_models()
     {
         using var temp = new TempFolder();
