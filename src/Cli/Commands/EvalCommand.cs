@@ -29,6 +29,8 @@ internal static class EvalCommand
             output.WriteLine($"eval_loss:     {result.Loss ?? double.NaN:F4}");
             if (result.Accuracy is double accuracy)
                 output.WriteLine($"eval_accuracy: {accuracy:F4} ({result.Correct}/{result.Asked})");
+            foreach (var (kind, (correct, asked)) in result.ByKind)
+                output.WriteLine($"  {kind,-12} {correct / (double)asked:F4} ({correct}/{asked})");
             return 0;
         });
         return command;

@@ -14,6 +14,15 @@ public sealed record EvaluationResult(double? Loss, int Correct, int Asked)
 {
     /// <summary>Exact-match accuracy, or null when no example has a checkable answer.</summary>
     public double? Accuracy => Asked == 0 ? null : Correct / (double)Asked;
+
+    /// <summary>Correct and asked per kind of question (<see cref="Evaluation.KindOf"/>: <c>text</c>, <c>image</c>,
+    /// <c>audio</c>, <c>image_audio</c>), for answers; empty for classification.</summary>
+    public IReadOnlyDictionary<string, (int Correct, int Asked)> ByKind { get; init; } = new Dictionary<string, (int, int)>();
+
+    /// <summary>Accuracy per kind of question, as <c>eval_accuracy/&lt;kind&gt;</c> metrics (text-only accuracy shows
+    /// whether tuning for images and sounds cost the LLM what it knew).</summary>
+    public IReadOnlyDictionary<string, double> AccuracyByKind =>
+        ByKind.Where(kv => kv.Value.Asked > 0).ToDictionary(kv => $"eval_accuracy/{kv.Key}", kv => kv.Value.Correct / (double)kv.Value.Asked);
 }
 
 /// <summary>Evaluation of a model on held-out examples: teacher-forced loss, then greedy answers compared by exact match
@@ -40,17 +49,22 @@ public static class Evaluation
             lossSum += model.Loss(batch, context).item<float>();
             batches++;
         }
+        var byKind = new SortedDictionary<string, (int Correct, int Asked)>(StringComparer.Ordinal);
         for (int i = 0; i < eval.Count; i++)
         {
             if (eval.Question(i) is not { } question)
                 continue;
             var answer = model.Answer(question.Prompt, question.Images, question.Audios,
                 new GenerationOptions { MaxNewTokens = Math.Max(8, model.Tokenizer.Encode(question.Answer).Count + 4) });
+            bool right = Normalize(answer) == Normalize(question.Answer);
             asked++;
-            if (Normalize(answer) == Normalize(question.Answer))
+            if (right)
                 correct++;
+            var kind = KindOf(question);
+            var (c, a) = byKind.GetValueOrDefault(kind);
+            byKind[kind] = (c + (right ? 1 : 0), a + 1);
         }
-        return new EvaluationResult(batches == 0 ? null : lossSum / batches, correct, asked);
+        return new EvaluationResult(batches == 0 ? null : lossSum / batches, correct, asked) { ByKind = byKind };
     }
 
     // Cross-entropy summed per example (so the mean does not depend on how the last batch is cut) and argmax hits.
@@ -85,6 +99,16 @@ public static class Evaluation
             yield return (batch, context);
         }
     }
+
+    /// <summary>A question's kind by what it attaches: <c>image_audio</c>, <c>image</c>, <c>audio</c> or <c>text</c>.</summary>
+    public static string KindOf(CheckableQuestion question) =>
+        (question.Images.Count > 0, question.Audios.Count > 0) switch
+        {
+            (true, true) => "image_audio",
+            (true, false) => "image",
+            (false, true) => "audio",
+            _ => "text",
+        };
 
     /// <summary>Exact-match normalisation: trimmed, lower case, trailing full stop dropped.</summary>
     public static string Normalize(string answer) => answer.Trim().TrimEnd('.').Trim().ToLowerInvariant();

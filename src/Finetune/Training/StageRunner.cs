@@ -206,9 +206,10 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
     private void Evaluate(StageSettings stage, ITrainingExamples eval, int step, int stageStep)
     {
         var result = Evaluation.Run(model, eval, stage.BatchSize, stage.Objective);
-        log.Write(new MetricsRecord(stage.Name, step, stageStep) { EvalLoss = result.Loss, EvalAccuracy = result.Accuracy });
+        log.Write(new MetricsRecord(stage.Name, step, stageStep) { EvalLoss = result.Loss, EvalAccuracy = result.Accuracy, Extra = result.AccuracyByKind });
         console?.WriteLine($"[{stage.Name}] eval at step {stageStep}: loss {result.Loss ?? double.NaN:F4}" +
-                           (result.Accuracy is double accuracy ? $"  accuracy {accuracy:P1} ({result.Correct}/{result.Asked})" : ""));
+                           (result.Accuracy is double accuracy ? $"  accuracy {accuracy:P1} ({result.Correct}/{result.Asked})" : "") +
+                           string.Concat(result.ByKind.Select(kv => $"  {kv.Key} {kv.Value.Correct}/{kv.Value.Asked}")));
     }
 
     private void SetTraining(bool training)

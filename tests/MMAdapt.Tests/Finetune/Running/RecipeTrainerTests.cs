@@ -64,6 +64,14 @@ public class RecipeTrainerTests(SmokeRun smoke)
 
         var evals = lines.Where(l => l.ContainsKey("eval_loss")).Select(l => (l["stage"].GetString(), l["stage_step"].GetInt32(), l.ContainsKey("eval_accuracy"))).ToList();
         Assert.Equal([("align", 0, true), ("align", 20, true), ("experts", 0, true), ("experts", 40, true)], evals);
+        // Each eval also reports accuracy per kind of question; the text-only questions need no media at all.
+        foreach (var line in lines.Where(l => l.ContainsKey("eval_accuracy")))
+        {
+            var kinds = line.Keys.Where(k => k.StartsWith("eval_accuracy/", StringComparison.Ordinal)).ToList();
+            Assert.Subset(new HashSet<string> { "eval_accuracy/text", "eval_accuracy/image", "eval_accuracy/audio", "eval_accuracy/image_audio" }, kinds.ToHashSet());
+            Assert.Contains("eval_accuracy/image", kinds);
+            Assert.All(kinds, k => Assert.InRange(line[k].GetDouble(), 0, 1));
+        }
     }
 
     [Fact]
