@@ -5,7 +5,7 @@ namespace MMAdapt.Finetune.Pretraining;
 /// (0.7 MB of float32).</remarks>
 public sealed record TinyAudioTowerOptions
 {
-    /// <summary>Optimiser, seed and schedule.</summary>
+    /// <summary>Optimiser, seed and schedule (600 steps: every held-out sound right after ~400).</summary>
     public TowerTrainingOptions Training { get; init; } = new();
     /// <summary><c>d_model</c>.</summary>
     public int HiddenSize { get; init; } = 64;
@@ -16,7 +16,7 @@ public sealed record TinyAudioTowerOptions
     /// <summary><c>encoder_attention_heads</c>.</summary>
     public int Heads { get; init; } = 4;
     /// <summary>Sounds synthesised for training (sampled with replacement into batches); each has its own jitter and noise.</summary>
-    public int TrainingClips { get; init; } = 2400;
+    public int TrainingClips { get; init; } = 1200;
     /// <summary>Fresh sounds (another random stream) on which accuracy is measured.</summary>
     public int HeldOutClips { get; init; } = 480;
 

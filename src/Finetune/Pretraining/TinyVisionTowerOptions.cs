@@ -5,8 +5,8 @@ namespace MMAdapt.Finetune.Pretraining;
 /// parameters (0.7 MB of float32).</remarks>
 public sealed record TinyVisionTowerOptions
 {
-    /// <summary>Optimiser, seed and schedule.</summary>
-    public TowerTrainingOptions Training { get; init; } = new();
+    /// <summary>Optimiser, seed and schedule: 2000 steps, as position (the last attribute learnt) needs them.</summary>
+    public TowerTrainingOptions Training { get; init; } = new() { Steps = 2000, LogEvery = 100 };
     /// <summary>Side of the rendered scenes in pixels (the synthetic dataset's image size).</summary>
     public int SceneSize { get; init; } = 64;
     /// <summary>Tower input side (<c>image_size</c>); the preprocessor resizes scenes to it.</summary>

@@ -13,7 +13,7 @@ public sealed record TowerTrainingOptions
     /// <summary>Examples per step.</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>Peak AdamW learning rate.</summary>
-    public double LearningRate { get; init; } = 2e-3;
+    public double LearningRate { get; init; } = 3e-3;
     /// <summary>Steps of linear warm-up from 0 to the peak (a transformer from scratch diverges without it).</summary>
     public int WarmupSteps { get; init; } = 30;
     /// <summary>AdamW decoupled weight decay.</summary>
