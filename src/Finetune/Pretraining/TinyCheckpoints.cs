@@ -1,7 +1,4 @@
-using System.Text.Json.Nodes;
-using MMAdapt.Core.Checkpoints;
 using MMAdapt.Core.Configuration;
-using MMAdapt.Core.IO;
 using MMAdapt.Encoders.Vision;
 using MMAdapt.Encoders.Whisper;
 using MMAdapt.Models.Llama;
@@ -78,63 +75,17 @@ public static class TinyCheckpoints
 
     private static void WriteVision(string folder, long seed)
     {
-        var json = new JsonObject
-        {
-            ["model_type"] = "clip_vision_model", ["architectures"] = new JsonArray("CLIPVisionModel"),
-            ["image_size"] = 32, ["patch_size"] = 8, ["hidden_size"] = 48, ["intermediate_size"] = 96,
-            ["num_hidden_layers"] = 2, ["num_attention_heads"] = 4, ["num_channels"] = 3, ["hidden_act"] = "quick_gelu", ["layer_norm_eps"] = 1e-5,
-        };
-        WriteJson(folder, "config.json", json);
-        WriteJson(folder, "preprocessor_config.json", new JsonObject
-        {
-            ["image_processor_type"] = "CLIPImageProcessor", ["do_resize"] = true, ["size"] = new JsonObject { ["shortest_edge"] = 32 },
-            ["resample"] = 3, ["do_center_crop"] = true, ["crop_size"] = new JsonObject { ["height"] = 32, ["width"] = 32 },
-            ["do_rescale"] = true, ["rescale_factor"] = 1 / 255.0, ["do_normalize"] = true, ["do_convert_rgb"] = true,
-            ["image_mean"] = new JsonArray(0.48145466, 0.4578275, 0.40821073), ["image_std"] = new JsonArray(0.26862954, 0.26130258, 0.27577711),
-        });
-        using var tower = new VisionTower(VisionTowerConfig.Load(Path.Combine(folder, "config.json")));
-        RandomInitialise(tower, seed);
-        SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tower.state_dict());
+        var config = TinyTowerFiles.WriteClipVisionConfig(folder, imageSize: 32, patchSize: 8, hidden: 48, intermediate: 96, layers: 2, heads: 4);
+        using var tower = new VisionTower(config);
+        TinyTowerFiles.RandomInitialise(tower, seed);
+        TinyTowerFiles.SaveVision(folder, tower);
     }
 
     private static void WriteAudio(string folder, long seed)
     {
-        WriteJson(folder, "config.json", new JsonObject
-        {
-            ["model_type"] = "whisper", ["architectures"] = new JsonArray("WhisperModel"), ["num_mel_bins"] = 80, ["d_model"] = 48,
-            ["encoder_layers"] = 2, ["encoder_attention_heads"] = 4, ["encoder_ffn_dim"] = 96, ["max_source_positions"] = 50,
-            ["activation_function"] = "gelu",
-        });
-        WriteJson(folder, "preprocessor_config.json", new JsonObject
-        {
-            ["feature_extractor_type"] = "WhisperFeatureExtractor", ["feature_size"] = 80, ["sampling_rate"] = 16000, ["n_fft"] = 400,
-            ["hop_length"] = 160, ["chunk_length"] = 1, ["n_samples"] = 16000, ["nb_max_frames"] = 100, ["padding_value"] = 0.0,
-        });
-        using var encoder = new WhisperEncoder(WhisperEncoderConfig.Load(Path.Combine(folder, "config.json")));
-        RandomInitialise(encoder, seed);
-        SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), encoder.state_dict().ToDictionary(kv => "encoder." + kv.Key, kv => kv.Value));
-    }
-
-    // Norms at (1, 0), biases at 0, everything else N(0, 0.02), from one seeded generator in name order.
-    private static void RandomInitialise(nn.Module module, long seed)
-    {
-        using var _ = no_grad();
-        var generator = new Generator((ulong)seed);
-        foreach (var (name, p) in module.named_parameters().OrderBy(p => p.name, StringComparer.Ordinal))
-        {
-            bool norm = name.Contains("norm", StringComparison.OrdinalIgnoreCase) || name.Contains("layrnorm", StringComparison.Ordinal);
-            if (norm && name.EndsWith(".weight", StringComparison.Ordinal))
-                p.fill_(1.0);
-            else if (name.EndsWith(".bias", StringComparison.Ordinal))
-                p.zero_();
-            else
-                p.normal_(0, 0.02, generator);
-        }
-    }
-
-    private static void WriteJson(string folder, string file, JsonObject json)
-    {
-        Directory.CreateDirectory(folder);
-        AtomicFile.WriteAllText(Path.Combine(folder, file), json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        var config = TinyTowerFiles.WriteWhisperConfig(folder, dModel: 48, ffn: 96, layers: 2, heads: 4);
+        using var encoder = new WhisperEncoder(config);
+        TinyTowerFiles.RandomInitialise(encoder, seed);
+        TinyTowerFiles.SaveWhisper(folder, encoder);
     }
 }
