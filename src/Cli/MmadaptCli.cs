@@ -39,6 +39,7 @@ public static class MmadaptCli
             root.Subcommands.Add(MergeCommand.Create(output));
             root.Subcommands.Add(ExportCommand.Create(output));
             root.Subcommands.Add(PretrainTinyLmCommand.Create(output));
+            root.Subcommands.Add(PretrainTinyCommand.Create(output));
             root.Subcommands.Add(DataCommand.Create(output));
             root.Subcommands.Add(TinyCheckpointsCommand.Create(output));
             root.Subcommands.Add(TrainCommand.Create(output));

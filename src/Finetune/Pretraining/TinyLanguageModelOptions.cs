@@ -29,4 +29,14 @@ public sealed record TinyLanguageModelOptions
     public int BatchSize { get; init; } = 16;
     /// <summary>Peak AdamW learning rate (cosine decay to 10%).</summary>
     public double LearningRate { get; init; } = 3e-3;
+    /// <summary>Windows start at a document's BOS (a whole conversation per window) rather than anywhere in the stream.</summary>
+    public bool AlignToDocuments { get; init; }
+
+    /// <summary>The quickstart's conversation model (<see cref="TinyLanguageModelPretrainer.PretrainOnConversations"/>):
+    /// about 0.8M parameters, whole conversations per window.</summary>
+    public static TinyLanguageModelOptions Conversations { get; } = new()
+    {
+        Steps = 3000, Sentences = 12000, VocabSize = 512, HiddenSize = 128, Layers = 4, Heads = 4, KeyValueHeads = 2,
+        IntermediateSize = 344, SequenceLength = 96, BatchSize = 32, LearningRate = 2e-3, AlignToDocuments = true,
+    };
 }

@@ -42,8 +42,11 @@ public static class TinyLanguageModelPretrainer
     /// <summary>
     /// The quickstart's language model: a tokenizer and decoder trained on the text of the synthetic conversations
     /// (<see cref="Synthetic.SyntheticDataset"/>'s questions and answers about shapes, sounds and words, in the ChatML
-    /// template, media placeholders left out), so it speaks the dataset's language and answers the text-only questions,
-    /// but cannot see or hear: for image and sound questions it knows only the form of the answer.
+    /// template). Where a conversation has a picture or a sound, the LM reads a caption in its place, three times in four
+    /// (<c>(picture: two red circles, left)</c>, <c>(sound: low steady tone)</c>), and nothing the fourth time. So it
+    /// speaks the dataset's language, answers the text-only questions, and answers media questions from a description,
+    /// but cannot see or hear: without one it knows only the form of the answer. Connectors then learn to say, in
+    /// embeddings, what the captions said in words.
     /// </summary>
     /// <param name="folder">Where to write (created if missing).</param>
     /// <param name="options">Sizes and training; <see cref="TinyLanguageModelOptions.Sentences"/> is the number of conversations.</param>
@@ -51,20 +54,19 @@ public static class TinyLanguageModelPretrainer
     public static TinyPretrainingReport PretrainOnConversations(string folder, TinyLanguageModelOptions options, Action<string>? progress = null)
     {
         Directory.CreateDirectory(folder);
-        // Rows from their own stream (2), apart from the datasets' train (0) and test (1) splits. Half of them text-only
-        // questions (15% of a dataset): their answers hang on one word of the question, which takes more examples to learn
-        // than the form of the media questions' answers.
+        // Rows from their own stream (2), apart from the datasets' train (0) and test (1) splits. A third of them
+        // text-only questions (15% of a dataset): their answers hang on one word of the question, which takes more
+        // examples to learn than reading a caption.
         var text = new List<Synthetic.SyntheticRow>();
         var media = new List<Synthetic.SyntheticRow>();
         for (int i = 0; text.Count + media.Count < options.Sentences; i++)
         {
             var row = Synthetic.SyntheticRow.Create($"lm_{i}", Data.SplitMix64.ForStream(options.Seed, 2, i, 0));
-            var bucket = row.Kind == "text" ? text : media;
-            if (bucket.Count < (options.Sentences + 1) / 2)
-                bucket.Add(row);
+            if (row.Kind == "text" ? text.Count < options.Sentences / 3 : media.Count < options.Sentences - options.Sentences / 3)
+                (row.Kind == "text" ? text : media).Add(row);
         }
-        var rows = text.Zip(media).SelectMany(pair => new[] { pair.First, pair.Second })
-            .Select(r => r.Messages.Select(m => m with { Content = WithoutPlaceholders(m.Content) }).ToList())
+        var rows = media.Select((row, i) => Describe(row, captioned: i % 4 != 3)).Concat(text.Select(row => Describe(row, captioned: false)))
+            .Select((row, i) => (row, i)).OrderBy(p => (p.i * 7919L) % (text.Count + media.Count)).Select(p => p.row) // interleave kinds, deterministically
             .ToList();
         Synthetic.SyntheticTokenizer.Write(folder, rows.SelectMany(r => r).Select(m => m.Content).Prepend("system user assistant"), options.VocabSize);
         var tokenizer = TextTokenizer.FromFolder(folder);
@@ -74,9 +76,14 @@ public static class TinyLanguageModelPretrainer
             tokenizer.TokenToId(Synthetic.SyntheticTokenizer.ImEnd));
     }
 
-    private static string WithoutPlaceholders(string text) =>
-        text.Replace("<image>\n", "", StringComparison.Ordinal).Replace("<audio>\n", "", StringComparison.Ordinal)
-            .Replace("<image>", "", StringComparison.Ordinal).Replace("<audio>", "", StringComparison.Ordinal);
+    // The row's turns with each placeholder replaced by a caption of what it shows, or removed.
+    private static List<Models.Chat.ChatMessage> Describe(Synthetic.SyntheticRow row, bool captioned) =>
+        row.Messages.Select(m => m with
+        {
+            Content = m.Content
+                .Replace("<image>\n", captioned && row.Scene is { } scene ? Synthetic.SyntheticCaptions.Picture(scene) + "\n" : "", StringComparison.Ordinal)
+                .Replace("<audio>\n", captioned && row.Tone is { } tone ? Synthetic.SyntheticCaptions.Sound(tone) + "\n" : "", StringComparison.Ordinal),
+        }).ToList();
 
     // Builds the decoder for the tokenizer in `folder`, trains it on the documents (each between BOS and EOS in one
     // token stream) and writes the checkpoint beside the tokenizer.
@@ -133,6 +140,11 @@ public static class TinyLanguageModelPretrainer
         var parameters = ModuleParameters.Unique(model);
         using var optimizer = optim.AdamW(parameters, lr: options.LearningRate, weight_decay: 0.01);
         long windows = stream.Count - options.SequenceLength - 1;
+        // Window starts: anywhere, or (aligned) only at the BOS of a document that the window can start from.
+        long bos = model.Config.BosTokenId is [var first0, ..] ? first0 : -1;
+        using var documentStarts = options.AlignToDocuments
+            ? tensor(Enumerable.Range(0, (int)windows).Where(k => stream[k] == bos).Select(k => (long)k).ToArray())
+            : null;
         double first = 0, tail = 0;
         int tailSteps = Math.Min(20, options.Steps);
         model.train();
@@ -143,7 +155,9 @@ public static class TinyLanguageModelPretrainer
             double lr = options.LearningRate * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * step / options.Steps)));
             foreach (var group in optimizer.ParamGroups)
                 group.LearningRate = lr;
-            var starts = randint(windows, [options.BatchSize], generator: generator);                     // [batch]
+            var starts = documentStarts is null
+                ? randint(windows, [options.BatchSize], generator: generator)                                // [batch]
+                : documentStarts.index_select(0, randint(documentStarts.shape[0], [options.BatchSize], generator: generator));
             var offsets = arange(options.SequenceLength + 1).unsqueeze(0);                               // [1, length+1]
             var batch = tokens.index_select(0, (starts.unsqueeze(1) + offsets).reshape(-1))
                 .reshape(options.BatchSize, options.SequenceLength + 1);                                  // [batch, length+1]
