@@ -21,7 +21,7 @@ namespace MMAdapt.Finetune.Multimodal;
 /// var context = model.Context(batch, training: true);
 /// var loss = model.Loss(batch, context);
 /// </code></example>
-public sealed class MultimodalModel : IDisposable
+public sealed partial class MultimodalModel : IDisposable
 {
     /// <summary>The <see cref="ForwardContext.SampleKeys"/> entry holding each sample's mean prompt-token embedding
     /// <c>[batch, hidden]</c> (Octavius-style routing; layer-normalise it for Awaker's).</summary>
@@ -303,10 +303,12 @@ public sealed class MultimodalModel : IDisposable
         return tensor(targets, device: Llm.Device);
     }
 
-    /// <summary>Answers a prompt about images and sounds; a prompt without placeholders gets one per attached item prepended.</summary>
+    /// <summary>Answers a prompt about images and sounds; a prompt without placeholders gets one per attached item prepended.
+    /// Each placeholder is followed by a line break, as in training data (LLaVA's <c>&lt;image&gt;\n</c>): a typed
+    /// <c>"&lt;image&gt; What colour?"</c> asks what the model was trained on, not a near miss of it.</summary>
     public string Generate(string prompt, IReadOnlyList<string> images, IReadOnlyList<string> audios, GenerationOptions options)
     {
-        var text = prompt;
+        var text = PlaceholderLines().Replace(prompt, "$1\n");
         if (!text.Contains(MultimodalPromptEncoder.AudioPlaceholder, StringComparison.Ordinal))
             text = string.Concat(Enumerable.Repeat(MultimodalPromptEncoder.AudioPlaceholder + "\n", audios.Count)) + text;
         if (!text.Contains(MultimodalPromptEncoder.ImagePlaceholder, StringComparison.Ordinal))
@@ -334,6 +336,10 @@ public sealed class MultimodalModel : IDisposable
     public IReadOnlyList<int> StopTokenIds =>
         new[] { Tokenizer.EosTokenId, Tokenizer.TokenToId("<|im_end|>"), Tokenizer.TokenToId("<|eot_id|>") }
             .Where(id => id is not null).Select(id => id!.Value).Distinct().ToList();
+
+    // A placeholder and the spaces after it, unless a line break follows already.
+    [System.Text.RegularExpressions.GeneratedRegex(@"(<image>|<audio>)[ \t]*(?![ \t]*\n)")]
+    private static partial System.Text.RegularExpressions.Regex PlaceholderLines();
 
     /// <summary>Frees every part.</summary>
     public void Dispose()
