@@ -77,6 +77,10 @@ public sealed record StageSpec
     /// start and end.</summary>
     public int EvalEvery { get; init; }
 
+    /// <summary><c>eval_at_start</c>: evaluate before the stage's first step (default true; false skips what would repeat
+    /// the evaluation that ended the stage before).</summary>
+    public bool EvalAtStart { get; init; } = true;
+
     /// <summary><c>save_every</c>: steps between checkpoints; 0 (the default): only the stage's final checkpoint.</summary>
     public int SaveEvery { get; init; }
 

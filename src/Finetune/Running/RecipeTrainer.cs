@@ -117,6 +117,7 @@ public static class RecipeTrainer
         Clip = s.Clip ?? 0,
         LogEvery = s.LogEvery,
         EvalEvery = s.EvalEvery,
+        EvalAtStart = s.EvalAtStart,
         SaveEvery = s.SaveEvery,
         KeepLast = s.KeepLast,
         AuxLossWeight = s.AuxLossWeight,

@@ -88,7 +88,7 @@ public sealed class StageRunner(MultimodalModel model, string outputDir, long se
             // A fresh stage starts from its own seed, so it runs the same after a restart as straight after the stage before.
             manual_seed(seed + 1000L * stageIndex);
             log.TruncateAfter(stepAtStart, stage.Name);
-            if (eval is not null)
+            if (eval is not null && stage.EvalAtStart)
                 Evaluate(stage, eval, stepAtStart, 0);
         }
 

@@ -57,6 +57,8 @@ public sealed record StageSettings
     public int LogEvery { get; init; } = 10;
     /// <summary>Evaluate every N steps (0: only at the start and end of the stage).</summary>
     public int EvalEvery { get; init; }
+    /// <summary>Evaluate before the first step of a fresh stage.</summary>
+    public bool EvalAtStart { get; init; } = true;
     /// <summary>Save a checkpoint every N steps (0: only the final one).</summary>
     public int SaveEvery { get; init; }
     /// <summary>Step checkpoints kept.</summary>

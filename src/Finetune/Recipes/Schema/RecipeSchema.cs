@@ -123,6 +123,7 @@ internal static class RecipeSchema
         { "aux_loss_weight", Number, s => s.AuxLossWeight, (s, v) => s with { AuxLossWeight = v } },
         { "gates", new MapCodec<bool>(Flag), s => s.Gates, (s, v) => s with { Gates = v } },
         { "init", new MapCodec<StageInit>(Init), s => s.Init, (s, v) => s with { Init = v } },
+        { "eval_at_start", Flag, s => s.EvalAtStart, (s, v) => s with { EvalAtStart = v } },
     });
 
     /// <summary>The whole recipe.</summary>

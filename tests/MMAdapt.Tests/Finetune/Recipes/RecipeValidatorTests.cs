@@ -18,7 +18,7 @@ public class RecipeValidatorTests
             new RecipeProblem("model.llm.path", $"checkpoint folder not found: {At("checkpoints/tiny-llm")}", file, 20),
             new RecipeProblem("model.vision.path", $"checkpoint folder not found: {At("checkpoints/tiny-clip")}", file, 21),
             new RecipeProblem("model.audio.path", $"checkpoint folder not found: {At("checkpoints/tiny-whisper")}", file, 22),
-            new RecipeProblem("stages[3].init.adapter:soft.from_file", $"weights file not found: {At("weights/soft.safetensors")}", file, 102),
+            new RecipeProblem("stages[3].init.adapter:soft.from_file", $"weights file not found: {At("weights/soft.safetensors")}", file, 103),
         ], RecipeValidator.Check(recipe));
         Assert.Empty(RecipeValidator.Check(recipe, checkFiles: false));
 
