@@ -65,8 +65,12 @@ internal static class ShardIndex
     /// <summary>Writes an index as <c>transformers</c> does: two-space indent, sorted keys, final newline.</summary>
     internal static void Write(string indexPath, long totalSize, IEnumerable<(string Tensor, string File)> weightMap)
     {
+        var options = new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+#if NET9_0_OR_GREATER
+        options.NewLine = "\n"; // net8.0 (notebooks) has no NewLine option and writes Environment.NewLine: "\n" off Windows
+#endif
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, NewLine = "\n", Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var json = new Utf8JsonWriter(buffer, options))
         {
             json.WriteStartObject();
             json.WriteStartObject("metadata");

@@ -126,7 +126,7 @@ public static class TorchRuntime
             // Not the GLIBCXX problem: report the loader's own reason.
             NativeLibrary.Load(original);
         }
-        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes))[..16];
+        var hash = Convert.ToHexString(SHA256.HashData(bytes))[..16].ToLowerInvariant();
         var patched = Path.Combine(CacheDirectory.Folder("native", $"libtorchsharp-{hash}"), NativeFile);
         if (!File.Exists(patched))
             AtomicFile.WriteAllBytes(patched, bytes);

@@ -118,14 +118,15 @@ internal static class ResamplePasses
         int x = 0;
         if (Vector256.IsHardwareAccelerated)
         {
+            // Min(Max(...)) is the clamp: Vector256.Clamp is .NET 9+, and the libraries also build for net8.0.
             var zero = Vector256<int>.Zero;
             var max = Vector256.Create(255);
             for (; x <= length - 32; x += 32)
             {
-                var a = Vector256.Clamp(Vector256.ShiftRightArithmetic(Vector256.Load(sums + x), ResampleCoefficients.PrecisionBits), zero, max);
-                var b = Vector256.Clamp(Vector256.ShiftRightArithmetic(Vector256.Load(sums + x + 8), ResampleCoefficients.PrecisionBits), zero, max);
-                var c = Vector256.Clamp(Vector256.ShiftRightArithmetic(Vector256.Load(sums + x + 16), ResampleCoefficients.PrecisionBits), zero, max);
-                var d = Vector256.Clamp(Vector256.ShiftRightArithmetic(Vector256.Load(sums + x + 24), ResampleCoefficients.PrecisionBits), zero, max);
+                var a = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(Vector256.Load(sums + x), ResampleCoefficients.PrecisionBits), zero), max);
+                var b = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(Vector256.Load(sums + x + 8), ResampleCoefficients.PrecisionBits), zero), max);
+                var c = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(Vector256.Load(sums + x + 16), ResampleCoefficients.PrecisionBits), zero), max);
+                var d = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(Vector256.Load(sums + x + 24), ResampleCoefficients.PrecisionBits), zero), max);
                 var low = Vector256.Narrow(a.AsUInt32(), b.AsUInt32());
                 var high = Vector256.Narrow(c.AsUInt32(), d.AsUInt32());
                 Vector256.Narrow(low, high).Store(row + x);
