@@ -22,7 +22,7 @@ internal static class ValidateCommand
             using var model = RecipeModelBuilder.Build(loaded, loadWeights: false);
             output.WriteLine($"recipe '{loaded.Name}' is valid; output_dir {loaded.OutputDir}");
             // Config-only folders and data not yet downloaded are fine here; training needs them and says so first.
-            if (!ShapeOnlyTokenizer.FolderHasTokenizer(loaded.Model.Llm.Path))
+            if (!MMAdapt.Models.LanguageModel.HasTokenizer(loaded.Model.Llm.Path))
                 output.WriteLine($"  note: {loaded.Model.Llm.Path} has no tokenizer files (config-only); training needs them");
             foreach (var (key, file) in RecipeValidator.DatasetFiles(loaded).Where(f => !File.Exists(f.Path)))
                 output.WriteLine($"  note: {key}: {file} does not exist yet; training needs it");

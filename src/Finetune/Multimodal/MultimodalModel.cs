@@ -153,7 +153,8 @@ public sealed partial class MultimodalModel : IDisposable
         string source, bool addGenerationPrompt = false)
     {
         var text = string.Concat(messages.Select(m => m.Content));
-        int imagePlaceholders = Count(text, MultimodalPromptEncoder.ImagePlaceholder), audioPlaceholders = Count(text, MultimodalPromptEncoder.AudioPlaceholder);
+        int imagePlaceholders = Data.PlaceholderRules.Count(text, MultimodalPromptEncoder.ImagePlaceholder);
+        int audioPlaceholders = Data.PlaceholderRules.Count(text, MultimodalPromptEncoder.AudioPlaceholder);
         if (imagePlaceholders != images.Count || audioPlaceholders != audios.Count)
             throw new InvalidDataException($"{source}: {imagePlaceholders} <image> and {audioPlaceholders} <audio> placeholder(s) " +
                                            $"but {images.Count} image(s) and {audios.Count} audio clip(s) attached.");
@@ -166,14 +167,6 @@ public sealed partial class MultimodalModel : IDisposable
             .Select(o => PrepareMedia(o.Modality == Modality.Image ? images[nextImage++] : audios[nextAudio++], o.Modality))
             .ToList();
         return PromptEncoder.Encode(messages, media, SlotCount, source, addGenerationPrompt);
-    }
-
-    private static int Count(string text, string placeholder)
-    {
-        int count = 0;
-        for (int at = text.IndexOf(placeholder, StringComparison.Ordinal); at >= 0; at = text.IndexOf(placeholder, at + 1, StringComparison.Ordinal))
-            count++;
-        return count;
     }
 
     /// <summary>Stacks encoded samples into a batch on the LLM's device.</summary>

@@ -79,9 +79,19 @@ public static partial class RecipeValidator
                 report.Add(key, "needs model.vision (the tower whose features it maps)");
             else if (name == "audio" && recipe.Model.Audio is null)
                 report.Add(key, "needs model.audio (the tower whose features it maps)");
-            if (settings["type"] is not JsonValue type || !type.TryGetValue<string>(out var text) || text.Length == 0)
-                report.Add($"{key}.type", "is required: the connector type (linear, mlp, resampler, window_resampler, downsample, moe)");
+            RequireConnectorType(key, settings, report);
         }
+    }
+
+    /// <summary>A connector settings object's <c>type</c>, or null when it has none (or not a non-empty string).</summary>
+    internal static string? ConnectorTypeOf(JsonObject? settings) =>
+        settings?["type"] is JsonValue type && type.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
+
+    /// <summary>Reports <c>KEY.type</c> as required when <paramref name="settings"/> has no connector type.</summary>
+    internal static void RequireConnectorType(string key, JsonObject settings, RecipeReport report)
+    {
+        if (ConnectorTypeOf(settings) is null)
+            report.Add($"{key}.type", "is required: the connector type (linear, mlp, resampler, window_resampler, downsample, moe)");
     }
 
     private static void CheckAdapters(Recipe recipe, RecipeReport report)

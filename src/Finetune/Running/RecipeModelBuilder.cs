@@ -44,7 +44,7 @@ public static class RecipeModelBuilder
         var parts = new List<IDisposable> { llm };
         try
         {
-            var tokenizer = loadWeights || ShapeOnlyTokenizer.FolderHasTokenizer(llmFolder) ? TextTokenizer.FromFolder(llmFolder) : ShapeOnlyTokenizer.Create();
+            var tokenizer = loadWeights || Models.LanguageModel.HasTokenizer(llmFolder) ? TextTokenizer.FromFolder(llmFolder) : ShapeOnlyTokenizer.Create();
             var template = recipe.Model.Llm.ChatTemplate is { } name ? ChatTemplate.ByName(name)
                 : tokenizer.ChatTemplateSource is { } jinja ? ChatTemplate.Recognize(jinja, "chatml").Template
                 : ChatTemplate.ByName("plain");

@@ -11,10 +11,6 @@ public static class ShapeOnlyTokenizer
 {
     private static readonly string[] Specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|begin_of_text|>", "<|eot_id|>"];
 
-    /// <summary>True when <paramref name="folder"/> has a tokenizer file the real loader reads.</summary>
-    public static bool FolderHasTokenizer(string folder) =>
-        File.Exists(Path.Combine(folder, "tokenizer.json")) || File.Exists(Path.Combine(folder, "tokenizer.model"));
-
     /// <summary>Builds the stand-in (written to a temporary folder and read back through the real loader).</summary>
     public static TextTokenizer Create()
     {

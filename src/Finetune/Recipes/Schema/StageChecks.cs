@@ -47,8 +47,8 @@ internal static class StageChecks
                 var connectorKey = RecipePath.Key($"{key}.connectors", modality);
                 if (!recipe.Connectors.ContainsKey(modality))
                     report.Add(connectorKey, $"the recipe declares no connectors.{modality}; a stage can only swap a declared connector for another type");
-                else if (settings["type"] is not System.Text.Json.Nodes.JsonValue type || !type.TryGetValue<string>(out var text) || text.Length == 0)
-                    report.Add($"{connectorKey}.type", "is required: the connector type (linear, mlp, resampler, window_resampler, downsample, moe)");
+                else
+                    RecipeValidator.RequireConnectorType(connectorKey, settings, report);
             }
             foreach (var (component, init) in stage.Init)
                 CheckInit(recipe, i, component, init, components, report);
@@ -207,6 +207,6 @@ internal static class StageChecks
     private static string? ConnectorType(Recipe recipe, StageSpec stage, string modality)
     {
         var json = stage.Connectors.TryGetValue(modality, out var own) ? own : recipe.Connectors.GetValueOrDefault(modality);
-        return json?["type"] is System.Text.Json.Nodes.JsonValue type && type.TryGetValue<string>(out var text) ? text : null;
+        return RecipeValidator.ConnectorTypeOf(json);
     }
 }
