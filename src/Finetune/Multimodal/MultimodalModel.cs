@@ -1,5 +1,6 @@
 using MMAdapt.Connectors;
 using MMAdapt.Core.Modules;
+using MMAdapt.Finetune.Training;
 using MMAdapt.Models.Chat;
 using MMAdapt.Models.Generation;
 using MMAdapt.Models.Llama;
@@ -128,6 +129,12 @@ public sealed partial class MultimodalModel : IDisposable
             return parts;
         }
     }
+
+    /// <summary>What the model is made of, one row per component (a table in a notebook, aligned text elsewhere).</summary>
+    public ModelSummary Summary() => ModelSummary.Of(this);
+
+    /// <summary>Parameters per component and per attached adapter, and how many of them train.</summary>
+    public ParameterCounts ParameterCounts() => Training.ParameterCounts.Of(Components);
 
     /// <summary>The id that fills padding and media slots.</summary>
     public int PadId => Tokenizer.PadTokenId ?? Tokenizer.EosTokenId ?? 0;

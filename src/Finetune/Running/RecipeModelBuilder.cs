@@ -78,6 +78,11 @@ public static class RecipeModelBuilder
 
             var encoder = new MultimodalPromptEncoder(tokenizer, template, recipe.Data.MaxSeqLen, recipe.Data.OnTruncate, recipe.Data.LossOn == LossTokens.All);
             var model = new MultimodalModel(llm, tokenizer, template, vision, audio, imageConnector, audioConnector, encoder);
+            // The backbones start frozen and new parts trainable, so a summary before training shows what will train;
+            // each stage then chooses its own parameters (ParameterSelection.Apply).
+            foreach (var backbone in new nn.Module?[] { llm, vision?.Tower, audio?.Tower })
+                if (backbone is not null)
+                    Adapters.Training.Trainability.FreezeAll(backbone);
             for (int i = 0; i < recipe.Adapters.Count; i++)
                 AdapterBuilder.Attach(recipe.Adapters[i], model.Components, recipe.Seed + 100 + i, statistics, Where($"adapters[{i}]"));
             // Every classify stage shares one head (validation rejects differing ones), drawn from its own seeded generator.

@@ -1,3 +1,4 @@
+using MMAdapt.Core.Display;
 using MMAdapt.Finetune.Multimodal;
 using MMAdapt.Models.Generation;
 using static TorchSharp.torch;
@@ -10,7 +11,8 @@ namespace MMAdapt.Finetune.Training;
 /// <param name="Correct">Questions answered exactly right (after <see cref="Evaluation.Normalize"/>), or (classify)
 /// examples whose highest logit is their label.</param>
 /// <param name="Asked">Questions with a checkable answer, or (classify) examples classified.</param>
-public sealed record EvaluationResult(double? Loss, int Correct, int Asked)
+[TypeFormatterSource(typeof(RichDisplayFormatters))]
+public sealed record EvaluationResult(double? Loss, int Correct, int Asked) : IRichDisplay
 {
     /// <summary>Exact-match accuracy, or null when no example has a checkable answer.</summary>
     public double? Accuracy => Asked == 0 ? null : Correct / (double)Asked;
@@ -23,6 +25,27 @@ public sealed record EvaluationResult(double? Loss, int Correct, int Asked)
     /// whether tuning for images and sounds cost the LLM what it knew).</summary>
     public IReadOnlyDictionary<string, double> AccuracyByKind =>
         ByKind.Where(kv => kv.Value.Asked > 0).ToDictionary(kv => $"eval_accuracy/{kv.Key}", kv => kv.Value.Correct / (double)kv.Value.Asked);
+
+    /// <summary>Accuracy overall and per kind of question, and the loss.</summary>
+    public DisplayTable ToTable()
+    {
+        var table = new DisplayTable("questions", "correct>", "asked>", "accuracy>") { Title = "Evaluation" };
+        static string Share(int correct, int asked) => asked == 0 ? "-" : DisplayTable.Percent(correct / (double)asked);
+        foreach (var (kind, (correct, asked)) in ByKind.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            table.Add(kind, correct.ToString(System.Globalization.CultureInfo.InvariantCulture), asked.ToString(System.Globalization.CultureInfo.InvariantCulture), Share(correct, asked));
+        table.Add("all", Correct.ToString(System.Globalization.CultureInfo.InvariantCulture), Asked.ToString(System.Globalization.CultureInfo.InvariantCulture), Share(Correct, Asked));
+        table.Notes.Add(Loss is double loss ? $"eval loss {DisplayTable.Number(loss)}" : "no eval loss (nothing encoded)");
+        return table;
+    }
+
+    /// <inheritdoc/>
+    public string ToText() => ToTable().ToText();
+
+    /// <inheritdoc/>
+    public string ToHtml() => ToTable().ToHtml();
+
+    /// <inheritdoc/>
+    public override string ToString() => ToText();
 }
 
 /// <summary>Evaluation of a model on held-out examples: teacher-forced loss, then greedy answers compared by exact match

@@ -63,7 +63,13 @@ public static class ParameterSelection
         return selector.Contains('*') && Regex.IsMatch(p.Name, "^" + Regex.Escape(selector).Replace("\\*", ".*") + "$");
     }
 
+    /// <summary>The name of the adapter a parameter belongs to (<c>….adapters.NAME.…</c>, <c>….attention_site.NAME.…</c>,
+    /// <c>….mlp_site.NAME.…</c>), or null for a component's own weights.</summary>
+    public static string? AdapterNameOf(string parameterName) =>
+        AdapterPath.Match(parameterName) is { Success: true } m ? m.Groups[1].Value : null;
+
+    private static readonly Regex AdapterPath = new(@"(?:^|\.)(?:adapters|attention_site|mlp_site)\.([^.]+)\.", RegexOptions.Compiled);
+
     private static IEnumerable<string> AdapterNames(IEnumerable<TrainableParameter> all) =>
-        all.Select(p => Regex.Match(p.Name, @"\.(?:adapters|attention_site|mlp_site)\.([^.]+)\."))
-           .Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct().Order(StringComparer.Ordinal);
+        all.Select(p => AdapterNameOf(p.Name)).OfType<string>().Distinct().Order(StringComparer.Ordinal);
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using MMAdapt.Core.Display;
 using ScottPlot;
 
 namespace MMAdapt.Finetune.Training;
@@ -10,25 +10,34 @@ public static class TrainingPlots
     /// <returns>The file written, or null when the stage logged no loss.</returns>
     public static string? Loss(string metricsFile, string stage, string outputPng)
     {
-        var lines = MetricsLog.Read(metricsFile).Where(l => l["stage"].GetString() == stage).ToList();
-        var train = lines.Where(l => l.ContainsKey("loss")).Select(l => (X: (double)l["stage_step"].GetInt32(), Y: l["loss"].GetDouble())).ToList();
-        if (train.Count == 0)
+        if (!File.Exists(metricsFile))
             return null;
-        var plot = new Plot();
-        var curve = plot.Add.Scatter(train.Select(p => p.X).ToArray(), train.Select(p => p.Y).ToArray());
-        curve.LegendText = "train loss";
-        var eval = lines.Where(l => l.ContainsKey("eval_loss")).Select(l => (X: (double)l["stage_step"].GetInt32(), Y: l["eval_loss"].GetDouble())).ToList();
-        if (eval.Count > 0)
-        {
-            var evalCurve = plot.Add.Scatter(eval.Select(p => p.X).ToArray(), eval.Select(p => p.Y).ToArray());
-            evalCurve.LegendText = "eval loss";
-        }
-        plot.Title($"{stage}: loss");
-        plot.XLabel("stage step");
-        plot.YLabel("loss");
-        plot.ShowLegend();
-        plot.SavePng(outputPng, 800, 500);
+        var metrics = TrainingMetrics.Load(metricsFile);
+        if (metrics.Series("loss", stage).Count == 0)
+            return null;
+        metrics.PlotLoss(stage).Save(outputPng);
         return outputPng;
+    }
+
+    /// <summary>Line plots of named series against steps, as a PNG.</summary>
+    /// <param name="series">Each line: its legend name and (step, value) points.</param>
+    /// <param name="xLabel">The x axis label.</param>
+    /// <param name="title">The title.</param>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    public static PngImage Lines(IReadOnlyList<(string Name, IReadOnlyList<(int Step, double Value)> Points)> series, string xLabel, string title, int width, int height)
+    {
+        var plot = new Plot();
+        foreach (var (name, points) in series)
+        {
+            var line = plot.Add.Scatter(points.Select(p => (double)p.Step).ToArray(), points.Select(p => p.Value).ToArray());
+            line.LegendText = name;
+        }
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        if (series.Count > 1)
+            plot.ShowLegend();
+        return new PngImage(plot.GetImageBytes(width, height, ImageFormat.Png));
     }
 
     /// <summary>A heatmap of routing load: one row per router (layer), one column per expert, for one token modality.</summary>
