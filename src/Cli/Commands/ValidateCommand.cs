@@ -1,7 +1,6 @@
 using System.CommandLine;
 using MMAdapt.Finetune.Recipes;
 using MMAdapt.Finetune.Running;
-using MMAdapt.Finetune.Training;
 
 namespace MMAdapt.Cli.Commands;
 
@@ -18,27 +17,15 @@ internal static class ValidateCommand
         {
             var loaded = RecipeArguments.Load(parse.GetValue(recipe)!, parse.GetValue(overrides) ?? []);
             RecipeTrainer.EnsureSyntheticData(loaded, output);
-            RecipeValidator.ThrowIfInvalid(loaded, checkData: false);
-            using var model = RecipeModelBuilder.Build(loaded, loadWeights: false);
+            var plan = RecipePlan.Of(loaded);
             output.WriteLine($"recipe '{loaded.Name}' is valid; output_dir {loaded.OutputDir}");
-            // Config-only folders and data not yet downloaded are fine here; training needs them and says so first.
-            if (!MMAdapt.Models.LanguageModel.HasTokenizer(loaded.Model.Llm.Path))
-                output.WriteLine($"  note: {loaded.Model.Llm.Path} has no tokenizer files (config-only); training needs them");
-            foreach (var (key, file) in RecipeValidator.DatasetFiles(loaded).Where(f => !File.Exists(f.Path)))
-                output.WriteLine($"  note: {key}: {file} does not exist yet; training needs it");
-            var all = ParameterSelection.All(model.Components);
-            foreach (var (component, _) in model.Components)
-                output.WriteLine($"  {component,-18} {all.Where(p => p.Component == component).Sum(p => p.Parameter.numel()),15:N0} parameters");
-            for (int i = 0; i < loaded.Stages.Count; i++)
-            {
-                var stage = loaded.Stages[i];
-                RecipeModelBuilder.UseStageConnectors(model, loaded, i);
-                all = ParameterSelection.All(model.Components);
-                var chosen = ParameterSelection.Select(model.Components, stage.Train, stage.Name);
-                long trainable = chosen.Sum(p => p.Parameter.numel()), total = all.Sum(p => p.Parameter.numel());
-                output.WriteLine($"stage {stage.Name}: trains {trainable:N0} of {total:N0} parameters ({100.0 * trainable / total:F4}%): " +
-                                 string.Join(", ", chosen.GroupBy(p => p.Component).Select(g => $"{g.Key} {g.Sum(p => p.Parameter.numel()):N0}")));
-            }
+            foreach (var note in plan.Notes)
+                output.WriteLine($"  note: {note}");
+            foreach (var (component, parameters) in plan.Components)
+                output.WriteLine($"  {component,-18} {parameters,15:N0} parameters");
+            foreach (var stage in plan.Stages)
+                output.WriteLine($"stage {stage.Stage}: trains {stage.Trainable:N0} of {stage.Total:N0} parameters ({100.0 * stage.Trainable / stage.Total:F4}%): " +
+                                 string.Join(", ", stage.ByComponent.Select(c => $"{c.Component} {c.Parameters:N0}")));
             return 0;
         });
         return command;

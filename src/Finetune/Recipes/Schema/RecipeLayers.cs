@@ -83,9 +83,13 @@ internal static class RecipeLayers
             {
                 var list = node as ListNode;
                 var count = list?.Items.Count ?? 0;
-                if (!int.TryParse(segment, System.Globalization.NumberStyles.None, null, out var index) || index >= count)
+                // An item by index, or by its name (stages.tune.lr), as torchtune-style overrides name things.
+                if (!int.TryParse(segment, System.Globalization.NumberStyles.None, null, out var index))
+                    index = list?.Items.FindIndex(n => n is MapNode m && m.Find("name")?.Value is ScalarNode { Text: var name } && name == segment) ?? -1;
+                if (index < 0 || index >= count)
                 {
-                    var what = count == 0 ? "it is empty" : $"indices 0 to {count - 1}";
+                    var names = list?.Items.Select(n => (n as MapNode)?.Find("name")?.Value).OfType<ScalarNode>().Select(n => n.Text).ToList() ?? [];
+                    var what = count == 0 ? "it is empty" : $"indices 0 to {count - 1}" + (names.Count > 0 ? $" or names {string.Join(", ", names)}" : "");
                     problems.Add(RecipeProblem.At(RecipePath.Key(path, segment), $"'{segment}' is not an item of the list {Display(path)} ({what})", via));
                     return;
                 }

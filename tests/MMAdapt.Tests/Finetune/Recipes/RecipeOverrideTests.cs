@@ -45,6 +45,17 @@ public class RecipeOverrideTests
     }
 
     [Fact]
+    public void A_list_item_can_be_named_by_its_name_as_well_as_its_index()
+    {
+        using var files = new RecipeTestFiles();
+        var example = files.Example();
+        var recipe = RecipeTestFiles.Load(example, ["stages.dense.lr=0.125", "stages.3.max_steps=11", "adapters.mag.targets=[o_proj]"]);
+        Assert.Equal(0.125, recipe.Stages.Single(s => s.Name == "dense").Lr);
+        Assert.Equal(11, recipe.Stages[3].MaxSteps);
+        Assert.Equal(["o_proj"], recipe.Adapters.Single(a => a.Name == "mag").Targets!.Names!);
+    }
+
+    [Fact]
     public void Unknown_or_misplaced_override_keys_name_the_closest_key()
     {
         using var files = new RecipeTestFiles();
@@ -55,8 +66,8 @@ public class RecipeOverrideTests
         [
             new RecipeProblem("stages[0].lrr", "unknown key 'lrr'; did you mean 'lr'? (from override 'stages.0.lrr=3e-4')", null, null),
             new RecipeProblem("model.visoin", "unknown key 'visoin'; did you mean 'vision'? (from override 'model.visoin.path=x')", null, null),
-            new RecipeProblem("stages.9", "'9' is not an item of the list 'stages' (indices 0 to 3) (from override 'stages.9.lr=1')", null, null),
-            new RecipeProblem("stages.first", "'first' is not an item of the list 'stages' (indices 0 to 3) (from override 'stages.first.lr=1')", null, null),
+            new RecipeProblem("stages.9", "'9' is not an item of the list 'stages' (indices 0 to 3 or names align, dense, experts, tag) (from override 'stages.9.lr=1')", null, null),
+            new RecipeProblem("stages.first", "'first' is not an item of the list 'stages' (indices 0 to 3 or names align, dense, experts, tag) (from override 'stages.first.lr=1')", null, null),
             new RecipeProblem("seed.x", "'seed' is a whole number; it has no key 'x' (from override 'seed.x=1')", null, null),
             new RecipeProblem("", "an override is key=value (stages.0.lr=3e-4) or ~key to remove one (from override 'justakey')", null, null),
             new RecipeProblem("", "an override is key=value (stages.0.lr=3e-4) or ~key to remove one (from override '=3')", null, null),
