@@ -88,6 +88,9 @@ public static class AdapterBuilder
         switch (spec.Type)
         {
             case "lora":
+                // PEFT's names (r, lora_alpha, lora_dropout) or the ones the mixtures take (rank, alpha, dropout).
+                foreach (var (alias, peftName) in LoraAliases)
+                    Rename(settings, alias, peftName, where, spec);
                 return Read<LoraConfig>(settings, where) with
                 {
                     TargetModules = spec.Targets ?? throw Missing(where, spec, "targets"),
@@ -100,6 +103,19 @@ public static class AdapterBuilder
             default:
                 return null;
         }
+    }
+
+    private static readonly (string Alias, string PeftName)[] LoraAliases = [("rank", "r"), ("alpha", "lora_alpha"), ("dropout", "lora_dropout")];
+
+    private static void Rename(JsonObject settings, string alias, string name, string where, AdapterSpec spec)
+    {
+        if (!settings.ContainsKey(alias))
+            return;
+        if (settings.ContainsKey(name))
+            throw new InvalidDataException($"{where}: adapter '{spec.Name}' ({spec.Type}) sets both '{alias}' and '{name}', which mean the same; keep one.");
+        var value = settings[alias];
+        settings.Remove(alias);
+        settings[name] = value;
     }
 
     private static InvalidDataException Missing(string where, AdapterSpec spec, string key) =>

@@ -1,0 +1,68 @@
+using MMAdapt.Finetune.Training;
+using Xunit;
+
+namespace MMAdapt.Tests.Tutorials;
+
+/// <summary>The twins run one after another (each builds and trains; two at once would race on the build).</summary>
+[CollectionDefinition(nameof(TutorialRunCollection))]
+public sealed class TutorialRunCollection
+{
+}
+
+/// <summary>
+/// End to end (about two minutes each): every tutorial's twin runs to the end from <c>tutorials/</c>, and what it
+/// trained learned what the tutorial says it does, checked on the files it wrote and the lines it printed.
+/// </summary>
+[Collection(nameof(TutorialRunCollection))]
+[Trait("Category", "EndToEnd")]
+public sealed class TutorialRunTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(12);
+
+    /// <summary>The tutorials this class runs; a new tutorial must get a test here.</summary>
+    private static readonly string[] Covered = ["01-quickstart", "03-recipes"];
+
+    [Fact]
+    public void Every_twin_is_run_by_a_test_here()
+    {
+        var twins = Directory.GetFiles(TutorialTwin.Folder, "*.cs").Select(f => Path.GetFileNameWithoutExtension(f)!).Order(StringComparer.Ordinal);
+        Assert.Equal(Covered.Order(StringComparer.Ordinal), twins);
+    }
+
+    [Fact]
+    public void Quickstart_learns_to_see_and_hear_and_shows_its_routing()
+    {
+        var output = TutorialTwin.Run("01-quickstart", Timeout);
+        var metrics = TrainingMetrics.Load(Path.Combine(TutorialTwin.Folder, "runs", "01-quickstart"));
+        Assert.Equal(["align", "experts"], metrics.Stages);
+        var accuracy = metrics.Series("eval_accuracy");
+        double before = accuracy[0].Value, after = accuracy[^1].Value;
+        Assert.True(before <= 0.4, $"accuracy before training {before:F3} > 0.4");
+        Assert.True(after >= before + 0.25, $"accuracy rose only from {before:F3} to {after:F3}");
+        Assert.True(metrics.Last("eval_accuracy/text") >= metrics.First("eval_accuracy/text"), "text-only accuracy fell");
+        Assert.True(metrics.Last("loss", "experts") < 0.75 * metrics.First("loss", "align")!.Value, "the training loss did not fall by a quarter");
+        Assert.True(new FileInfo(Path.Combine(TutorialTwin.Folder, "runs", "01-quickstart", "loss.png")).Length > 1000);
+        // The displayed tables: the summary, the parameter counts with the mixture on its own row, routing by modality.
+        Assert.Contains("llm              LlamaForCausalLM", output);
+        Assert.Matches(@"llm\s+moe\s+468,792\s+468,792", output);
+        // Modality groups: text tokens only ever reach experts 0-1, image tokens 2-3, audio tokens 4-5.
+        Assert.Matches(@"layers\.3\.mlp\.down_proj \[text\]\s+[\d,]+\s+2\.00\s+\d+\.\d%\s+\d+\.\d%\s+0\.0%\s+0\.0%\s+0\.0%\s+0\.0%", output);
+        Assert.Matches(@"layers\.3\.mlp\.down_proj \[audio\]\s+[\d,]+\s+2\.00\s+0\.0%\s+0\.0%\s+0\.0%\s+0\.0%\s+\d+\.\d%\s+\d+\.\d%", output);
+    }
+
+    [Fact]
+    public void Recipes_round_trip_through_yaml_and_the_run_learns()
+    {
+        var output = TutorialTwin.Run("03-recipes", Timeout);
+        Assert.Contains("loaded == built: True; override: tune lr 0.002 -> 0.003", output);
+        Assert.Contains("did you mean 'lr'?", output);
+        var run = Path.Combine(TutorialTwin.Folder, "runs", "03-recipes", "from-yaml");
+        var metrics = TrainingMetrics.Load(run);
+        Assert.Equal(["align", "tune"], metrics.Stages);
+        var accuracy = metrics.Series("eval_accuracy");
+        Assert.True(accuracy[^1].Value >= accuracy[0].Value + 0.2, $"accuracy rose only from {accuracy[0].Value:F3} to {accuracy[^1].Value:F3}");
+        foreach (var file in new[] { "recipe.resolved.yaml", "loss-all.png", "accuracy.png", "tune/final/trained.safetensors" })
+            Assert.True(File.Exists(Path.Combine(run, file)), file);
+        Assert.Matches(@"tune/final: \w+", output);
+    }
+}
