@@ -98,7 +98,7 @@ public sealed partial class MultimodalModel : IDisposable
     public Connector? AudioConnector { get; private set; }
     /// <summary>Tokenisation, truncation and loss-mask settings.</summary>
     public MultimodalPromptEncoder PromptEncoder { get; }
-    /// <summary>The classifier of <c>classify</c> stages, or null (see <see cref="AttachHead"/>).</summary>
+    /// <summary>The classifier of <c>classify</c> stages, or null (see <see cref="AttachHead(ClassificationHead)"/>).</summary>
     public ClassificationHead? Head { get; private set; }
 
     /// <summary>Attaches the classification head; it becomes the component <c>head</c>.</summary>

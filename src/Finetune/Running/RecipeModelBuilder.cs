@@ -89,7 +89,7 @@ public static class RecipeModelBuilder
             if (recipe.Stages.FirstOrDefault(s => s.Head is not null)?.Head is { } spec)
             {
                 var head = new ClassificationHead(spec.Component, HeadFeatures.Width(model, spec.Component), spec.Labels, spec.Pooling,
-                    ScalarType.Float32, loadWeights ? llm.Device : device, new Generator((ulong)recipe.Seed + 23));
+                    ScalarType.Float32, loadWeights ? llm.Device : device, new Generator((ulong)recipe.Seed + MultimodalModel.HeadSeedOffset));
                 parts.Add(head);
                 model.AttachHead(head);
             }

@@ -51,6 +51,26 @@ public class ClassificationHeadTests
         Assert.All(a.parameters(), p => Assert.True(p.abs().max().item<float>() <= 1 / Math.Sqrt(8)));
     }
 
+    [Fact]
+    public void AttachHead_from_code_builds_the_head_a_recipe_with_the_same_seed_builds()
+    {
+        var recipe = RecipeLoader.Load(FixturePaths.Of("recipes", "smoke-classify.yaml"));
+        using var fromRecipe = RecipeModelBuilder.Build(recipe);
+        using var fromCode = MultimodalModel.Load(recipe.Model, device: "cpu", seed: recipe.Seed);
+
+        var head = fromCode.AttachHead("audio", labels: 3, HeadPooling.Mean, seed: recipe.Seed);
+        Assert.Same(head, fromCode.Head);
+        Assert.Equal(("audio", 48, 3, HeadPooling.Mean), (head.Component, head.Width, head.Labels, head.Pooling));
+        Assert.True(head.parameters().Zip(fromRecipe.Head!.parameters()).All(p => p.First.allclose(p.Second, 0, 0)));
+        Assert.Contains(fromCode.Components, c => c.Component == "head" && ReferenceEquals(c.Root, head));
+
+        Assert.Throws<InvalidOperationException>(() => fromCode.AttachHead("audio", labels: 3));
+        using var noVision = MultimodalModel.Load(recipe.Model, device: "cpu");
+        Assert.Contains("cannot pool 'vision'", Assert.Throws<ArgumentException>(() => noVision.AttachHead("vision", labels: 3)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => noVision.AttachHead("audio", labels: 1));
+        Assert.Null(noVision.Head);
+    }
+
     // A 1 s clip and a 0.3 s one, Whisper outputs trimmed: clips of different lengths in one batch.
     private static (MultimodalModel Model, MultimodalBatch Batch, CallCounter Counter) Build(string component, TempFolder temp)
     {
