@@ -9,17 +9,18 @@
 #:project ../src/Connectors/MMAdapt.Connectors.csproj
 #:project ../src/Finetune/MMAdapt.Finetune.csproj
 
+using System.Text.Json.Nodes;
 using MMAdapt.Adapters.Mixtures;
 using MMAdapt.Adapters.Routing;
 using MMAdapt.Adapters.Targeting;
 using MMAdapt.Connectors;
+using MMAdapt.Core.Display;
 using MMAdapt.Core.Modules;
 using MMAdapt.Finetune.Multimodal;
 using MMAdapt.Finetune.Recipes;
 using MMAdapt.Finetune.Synthetic;
 using MMAdapt.Finetune.Training;
 using MMAdapt.Models.Generation;
-using MMAdapt.Core.Display;
 
 // # 1. Quickstart through the library API
 // cell 2
@@ -50,12 +51,29 @@ var model = MultimodalModel.Load(
 Notebook.Display(model.Summary());
 
 // cell 9
-var image = Path.Combine(data, "images", "test_00000.png");
-var sound = Path.Combine(data, "audio", "test_00002.wav");
 var answer = new GenerationOptions { MaxNewTokens = 8, StopTokenIds = model.StopTokenIds };
 string Ask(string prompt, string[] images, string[] sounds) => model.Generate(prompt, images, sounds, answer);
+var heldOut = File.ReadLines(Path.Combine(data, "test.jsonl")).Select(line => JsonNode.Parse(line)!).ToList();
 
-Notebook.Display($"colour: {Ask("<image> What colour is the shape?", [image], [])}  sound: {Ask("<audio> Is the sound steady, beeping, rising or falling?", [], [sound])}");
+DisplayTable AskAboutMedia()
+{
+    var table = new DisplayTable("file", "question", "answer", "truth");
+    foreach (var row in heldOut.Where(r => r["labels"]!["image"] is not null).Take(5))
+    {
+        var file = row["images"]![0]!.GetValue<string>();
+        table.Add(file, "What kind of shape is in the picture?", Ask("<image> What kind of shape is in the picture?", [Path.Combine(data, file)], []),
+            row["labels"]!["image"]!["shape"]!.GetValue<string>() + ".");
+    }
+    foreach (var row in heldOut.Where(r => r["labels"]!["audio"] is not null).Take(3))
+    {
+        var file = row["audios"]![0]!.GetValue<string>();
+        table.Add(file, "Steady, beeping, rising or falling?", Ask("<audio> Is the sound steady, beeping, rising or falling?", [], [Path.Combine(data, file)]),
+            row["labels"]!["audio"]!["pattern"]!.GetValue<string>() + ".");
+    }
+    return table;
+}
+
+Notebook.Display(AskAboutMedia());
 
 // cell 11
 var train = ConversationExamples.Load(model, Path.Combine(data, "train.jsonl"));
@@ -72,7 +90,7 @@ trainer.Train(new StageSettings
     Name = "align",
     Train = ["connector:image", "connector:audio"],
     LearningRate = 5e-3,
-    MaxSteps = 150,
+    MaxSteps = 200,
     BatchSize = 16,
     WarmupSteps = 10,
     LogEvery = 25,
@@ -103,7 +121,7 @@ trainer.Train(new StageSettings
     Train = ["adapter:moe", "connector:*"],
     LearningRate = 2e-3,
     LearningRateGroups = [("connector:*", 5e-4)],
-    MaxSteps = 150,
+    MaxSteps = 250,
     BatchSize = 16,
     WarmupSteps = 10,
     LogEvery = 25,
@@ -117,7 +135,7 @@ var after = Evaluation.Run(model, test, batchSize: 16);
 Notebook.Display(after);
 
 // cell 20
-Notebook.Display($"colour: {Ask("<image> What colour is the shape?", [image], [])}  sound: {Ask("<audio> Is the sound steady, beeping, rising or falling?", [], [sound])}");
+Notebook.Display(AskAboutMedia());
 
 // cell 22
 var metrics = trainer.Metrics();

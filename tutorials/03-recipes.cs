@@ -117,7 +117,7 @@ string Problem(Action load)
     catch (RecipeException e) { return e.Message; }
 }
 
-Notebook.Display(Problem(() => RecipeLoader.Load(yamlFile, ["stages.tune.learning_rate=1e-3"])));
+Notebook.Display(Problem(() => RecipeLoader.Load(yamlFile, ["stages.tune.max_step=50"])));
 
 // ## Run it
 // cell 15
@@ -140,8 +140,8 @@ Notebook.Display(metrics.Plot(["eval_accuracy", "eval_accuracy/image", "eval_acc
 // ## Reopen the trained model
 // cell 21
 var (trained, _, checkpoint) = TrainedModel.Load(run.OutputDir);
-var image = Path.Combine(data, "images", "test_00000.png");
-var reply = trained.Generate("<image> What colour is the shape?", [image], [], new GenerationOptions { MaxNewTokens = 8, StopTokenIds = trained.StopTokenIds });
+var sound = Path.Combine(data, "audio", "test_00002.wav");
+var reply = trained.Generate("<audio> Is the sound steady, beeping, rising or falling?", [], [sound], new GenerationOptions { MaxNewTokens = 8, StopTokenIds = trained.StopTokenIds });
 
 Notebook.Display($"{Path.GetRelativePath(run.OutputDir, checkpoint!)}: {reply}");
 

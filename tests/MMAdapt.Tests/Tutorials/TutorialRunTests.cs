@@ -20,7 +20,7 @@ public sealed class TutorialRunTests
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(12);
 
     /// <summary>The tutorials this class runs; a new tutorial must get a test here.</summary>
-    private static readonly string[] Covered = ["01-quickstart", "03-recipes"];
+    private static readonly string[] Covered = ["01-quickstart", "03-recipes", "04-audio"];
 
     [Fact]
     public void Every_twin_is_run_by_a_test_here()
@@ -42,6 +42,12 @@ public sealed class TutorialRunTests
         Assert.True(metrics.Last("eval_accuracy/text") >= metrics.First("eval_accuracy/text"), "text-only accuracy fell");
         Assert.True(metrics.Last("loss", "experts") < 0.75 * metrics.First("loss", "align")!.Value, "the training loss did not fall by a quarter");
         Assert.True(new FileInfo(Path.Combine(TutorialTwin.Folder, "runs", "01-quickstart", "loss.png")).Length > 1000);
+        // The questions asked before and after training (answer and truth side by side): right more often after.
+        static int Right(string part) => System.Text.RegularExpressions.Regex.Matches(part, @"\s(\w+)\.\s+\1\.\s*$", System.Text.RegularExpressions.RegexOptions.Multiline).Count;
+        var split = output.IndexOf("[experts] eval at step", StringComparison.Ordinal);
+        Assert.True(split > 0, "no eval line of stage experts");
+        int rightBefore = Right(output[..split]), rightAfter = Right(output[split..]);
+        Assert.True(rightAfter >= 5 && rightAfter >= rightBefore + 3, $"questions answered right: {rightBefore} of 8 before training, {rightAfter} after");
         // The displayed tables: the summary, the parameter counts with the mixture on its own row, routing by modality.
         Assert.Contains("llm              LlamaForCausalLM", output);
         Assert.Matches(@"llm\s+moe\s+468,792\s+468,792", output);
@@ -64,5 +70,25 @@ public sealed class TutorialRunTests
         foreach (var file in new[] { "recipe.resolved.yaml", "loss-all.png", "accuracy.png", "tune/final/trained.safetensors" })
             Assert.True(File.Exists(Path.Combine(run, file)), file);
         Assert.Matches(@"tune/final: \w+", output);
+    }
+
+    [Fact]
+    public void Audio_shows_both_front_ends_and_a_soft_moa_learns_to_classify_sounds()
+    {
+        var output = TutorialTwin.Run("04-audio", Timeout);
+        // Whisper: 80 mel bins x 100 frames (1 s at 10 ms hops) -> 50 encoder positions; AST: 100 frames x 32 bins.
+        Assert.Contains("input_features [1, 80, 100]", output);
+        Assert.Contains("last_hidden_state [1, 50, 64]", output);
+        Assert.Contains("input_values [1, 100, 32]", output);
+        Assert.Matches(@"trainable: 54,345 of 1,041,353", output);
+        var metrics = TrainingMetrics.Load(Path.Combine(TutorialTwin.Folder, "runs", "04-audio"));
+        var accuracy = metrics.Series("eval_accuracy");
+        Assert.True(accuracy[0].Value <= 0.5, $"accuracy before training {accuracy[0].Value:F3}");
+        Assert.True(accuracy[^1].Value >= 0.9, $"accuracy after training {accuracy[^1].Value:F3}");
+        var loss = metrics.Series("loss");
+        Assert.True(loss[^1].Value < 0.1 * loss[0].Value, $"loss fell only from {loss[0].Value:F4} to {loss[^1].Value:F4}");
+        // The head alone (same steps) fits the same labels less tightly than with the Soft-MoA in the tower.
+        var headOnly = TrainingMetrics.Load(Path.Combine(TutorialTwin.Folder, "runs", "04-audio-head"));
+        Assert.True(metrics.Last("eval_loss") < headOnly.Last("eval_loss"), "the Soft-MoA did not lower the eval loss below the head alone");
     }
 }
