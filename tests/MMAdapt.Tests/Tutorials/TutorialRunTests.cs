@@ -61,7 +61,7 @@ public sealed class TutorialRunTests
     {
         var output = TutorialTwin.Run("03-recipes", Timeout);
         Assert.Contains("loaded == built: True; override: tune lr 0.002 -> 0.003", output);
-        Assert.Contains("did you mean 'lr'?", output);
+        Assert.Contains("stages[1].max_step: unknown key 'max_step'; did you mean 'max_steps'?", output);
         var run = Path.Combine(TutorialTwin.Folder, "runs", "03-recipes", "from-yaml");
         var metrics = TrainingMetrics.Load(run);
         Assert.Equal(["align", "tune"], metrics.Stages);
