@@ -148,5 +148,8 @@ Notebook.Display(metrics.PlotLoss().Save("runs/01-quickstart/loss.png"));
 // cell 25
 Notebook.Display(statistics.Snapshot().Filter("layers.3.mlp").ByModality());
 
-// cell 26
+// cell 27
+Notebook.Display(TrainingPlots.RoutingLoad(statistics.Snapshot(), Modality.Image)!.Save("runs/01-quickstart/experts_image.png"));
+
+// cell 28
 model.Dispose();

@@ -206,24 +206,11 @@ public static class RecipeTrainer
     private static void PlotExperts(RoutingStatistics statistics, string folder, string stage)
     {
         var snapshot = statistics.Snapshot();
-        if (snapshot.Layers.Count == 0)
-            return;
-        int experts = snapshot.Layers.Max(l => l.Experts);
         foreach (var modality in Enum.GetValues<Modality>())
         {
-            var rows = snapshot.Layers.Select(l => l.CountsFor(modality)).ToList();
-            if (rows.All(r => r.Sum() == 0))
-                continue;
-            var load = new double[rows.Count, experts];
-            for (int r = 0; r < rows.Count; r++)
-            {
-                double total = Math.Max(1, rows[r].Sum());
-                for (int e = 0; e < rows[r].Length; e++)
-                    load[r, e] = rows[r][e] / total;
-            }
-            var file = modality == Modality.Text ? "experts.png" : $"experts_{modality.ToString().ToLowerInvariant()}.png";
-            TrainingPlots.Experts(load, snapshot.Layers.Select(l => l.Layer).ToList(), $"{stage}: expert load share ({modality.ToString().ToLowerInvariant()} tokens)",
-                Path.Combine(folder, file));
+            var name = modality.ToString().ToLowerInvariant();
+            var file = modality == Modality.Text ? "experts.png" : $"experts_{name}.png";
+            TrainingPlots.RoutingLoad(snapshot, modality, $"{stage}: expert load share ({name} tokens)")?.Save(Path.Combine(folder, file));
         }
     }
 }

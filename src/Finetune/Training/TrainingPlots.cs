@@ -1,4 +1,6 @@
+using MMAdapt.Adapters.Routing;
 using MMAdapt.Core.Display;
+using MMAdapt.Core.Modules;
 using ScottPlot;
 
 namespace MMAdapt.Finetune.Training;
@@ -40,21 +42,34 @@ public static class TrainingPlots
         return new PngImage(plot.GetImageBytes(width, height, ImageFormat.Png));
     }
 
-    /// <summary>A heatmap of routing load: one row per router (layer), one column per expert, for one token modality.</summary>
-    /// <param name="load">Rows of per-expert shares.</param>
-    /// <param name="rowNames">Router names (shown in the title when few).</param>
-    /// <param name="title">The plot title.</param>
-    /// <param name="outputPng">The file to write.</param>
-    public static string Experts(double[,] load, IReadOnlyList<string> rowNames, string title, string outputPng)
+    /// <summary>A heatmap of routing load for one token modality: one row per router (in recording order), one column
+    /// per expert, each cell the expert's share of that router's selections for tokens of that modality.</summary>
+    /// <param name="snapshot">Routing statistics (<see cref="RoutingStatistics.Snapshot"/>).</param>
+    /// <param name="modality">Whose tokens.</param>
+    /// <param name="title">The title (default: "expert load share (… tokens)").</param>
+    /// <returns>The picture, or null when no token of that modality was routed.</returns>
+    public static PngImage? RoutingLoad(RoutingSnapshot snapshot, Modality modality, string? title = null)
     {
+        if (snapshot.Layers.Count == 0)
+            return null;
+        var rows = snapshot.Layers.Select(l => l.CountsFor(modality)).ToList();
+        if (rows.All(r => r.Sum() == 0))
+            return null;
+        var load = new double[rows.Count, snapshot.Layers.Max(l => l.Experts)];
+        for (int r = 0; r < rows.Count; r++)
+        {
+            double total = Math.Max(1, rows[r].Sum());
+            for (int e = 0; e < rows[r].Length; e++)
+                load[r, e] = rows[r][e] / total;
+        }
         var plot = new Plot();
         var heatmap = plot.Add.Heatmap(load);
         heatmap.FlipVertically = true;
         plot.Add.ColorBar(heatmap);
-        plot.Title(title);
+        plot.Title(title ?? $"expert load share ({modality.ToString().ToLowerInvariant()} tokens)");
         plot.XLabel("expert");
-        plot.YLabel($"router (0..{rowNames.Count - 1})");
-        plot.SavePng(outputPng, 900, Math.Clamp(120 + 14 * rowNames.Count, 300, 1400));
-        return outputPng;
+        plot.YLabel($"router (0..{rows.Count - 1})");
+        int width = 900, height = Math.Clamp(120 + 14 * rows.Count, 300, 1400);
+        return new PngImage(plot.GetImageBytes(width, height, ImageFormat.Png));
     }
 }

@@ -41,7 +41,8 @@ public sealed class TutorialRunTests
         Assert.True(after >= before + 0.25, $"accuracy rose only from {before:F3} to {after:F3}");
         Assert.True(metrics.Last("eval_accuracy/text") >= metrics.First("eval_accuracy/text"), "text-only accuracy fell");
         Assert.True(metrics.Last("loss", "experts") < 0.75 * metrics.First("loss", "align")!.Value, "the training loss did not fall by a quarter");
-        Assert.True(new FileInfo(Path.Combine(TutorialTwin.Folder, "runs", "01-quickstart", "loss.png")).Length > 1000);
+        foreach (var plot in new[] { "loss.png", "experts_image.png" })
+            Assert.True(new FileInfo(Path.Combine(TutorialTwin.Folder, "runs", "01-quickstart", plot)).Length > 1000, plot);
         // The questions asked before and after training (answer and truth side by side): right more often after.
         static int Right(string part) => System.Text.RegularExpressions.Regex.Matches(part, @"\s(\w+)\.\s+\1\.\s*$", System.Text.RegularExpressions.RegexOptions.Multiline).Count;
         var split = output.IndexOf("[experts] eval at step", StringComparison.Ordinal);
