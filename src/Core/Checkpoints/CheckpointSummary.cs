@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MMAdapt.Core.Configuration;
+using MMAdapt.Core.Display;
 
 namespace MMAdapt.Core.Checkpoints;
 
@@ -15,6 +16,7 @@ namespace MMAdapt.Core.Checkpoints;
 /// <param name="Dtypes">Tensor count per dtype.</param>
 /// <param name="ParameterCount">Total elements over all tensors.</param>
 /// <param name="Highlights">Key sizes from config.json (hidden_size, layers, heads, vocab, ...), in a fixed order.</param>
+[TypeFormatterSource(typeof(RichDisplayFormatters))]
 public sealed record CheckpointSummary(
     string Folder,
     string? Architecture,
@@ -23,7 +25,7 @@ public sealed record CheckpointSummary(
     IReadOnlyList<TensorInfo> Tensors,
     IReadOnlyDictionary<string, int> Dtypes,
     long ParameterCount,
-    IReadOnlyList<KeyValuePair<string, string>> Highlights)
+    IReadOnlyList<KeyValuePair<string, string>> Highlights) : IRichDisplay
 {
     private static readonly string[] HighlightKeys =
     [
@@ -61,4 +63,38 @@ public sealed record CheckpointSummary(
         long parameters = tensors.Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
         return new CheckpointSummary(full, architecture, modelType, files, tensors, dtypes, parameters, highlights);
     }
+
+    /// <summary>What <c>mmadapt inspect</c> prints, as a table of fields and values.</summary>
+    public DisplayTable ToTable()
+    {
+        var table = new DisplayTable("field", "value") { Title = $"Checkpoint {Folder}" };
+        table.Add("architecture", Architecture ?? "(none in config.json)")
+             .Add("model_type", ModelType ?? "(none in config.json)")
+             .Add("dtype", string.Join(", ", Dtypes.Select(d => $"{d.Key} ({d.Value} tensors)")))
+             .Add("files", string.Join(", ", Files.Select(Path.GetFileName)))
+             .Add("tensors", DisplayTable.Count(Tensors.Count))
+             .Add("parameters", DisplayTable.Count(ParameterCount));
+        foreach (var (key, value) in Highlights)
+            table.Add(key, value);
+        return table;
+    }
+
+    /// <summary>Every tensor with its shape and dtype (<c>mmadapt inspect --tensors</c>); <paramref name="nameContains"/>
+    /// keeps only the matching names.</summary>
+    public DisplayTable TensorTable(string? nameContains = null)
+    {
+        var table = new DisplayTable("tensor", "shape", "dtype");
+        foreach (var t in Tensors.Where(t => nameContains is null || t.Name.Contains(nameContains, StringComparison.Ordinal)))
+            table.Add(t.Name, $"[{string.Join(", ", t.Shape)}]", t.Dtype.ToString());
+        return table;
+    }
+
+    /// <inheritdoc/>
+    public string ToText() => ToTable().ToText();
+
+    /// <inheritdoc/>
+    public string ToHtml() => ToTable().ToHtml();
+
+    /// <inheritdoc/>
+    public override string ToString() => ToText();
 }

@@ -20,7 +20,7 @@ public sealed class TutorialRunTests
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(12);
 
     /// <summary>The tutorials this class runs; a new tutorial must get a test here.</summary>
-    private static readonly string[] Covered = ["01-quickstart", "03-recipes", "04-audio"];
+    private static readonly string[] Covered = ["01-quickstart", "03-recipes", "04-audio", "05-own-checkpoints"];
 
     [Fact]
     public void Every_twin_is_run_by_a_test_here()
@@ -91,5 +91,21 @@ public sealed class TutorialRunTests
         // The head alone (same steps) fits the same labels less tightly than with the Soft-MoA in the tower.
         var headOnly = TrainingMetrics.Load(Path.Combine(TutorialTwin.Folder, "runs", "04-audio-head"));
         Assert.True(metrics.Last("eval_loss") < headOnly.Last("eval_loss"), "the Soft-MoA did not lower the eval loss below the head alone");
+    }
+
+    [Fact]
+    public void Own_checkpoints_are_inspected_planned_from_configs_and_swapped_in_by_override()
+    {
+        var output = TutorialTwin.Run("05-own-checkpoints", Timeout);
+        Assert.Matches(@"parameters\s+781,312", output);
+        // LLaVA-1.5 from config files alone: Vicuna-7B (6,738,415,616) + LoRA r128 on every linear layer (319,815,680),
+        // CLIP ViT-L/14-336 and the mlp2x_gelu projector.
+        Assert.Contains("llm 7,058,231,296, vision 303,507,456, connector:image 20,979,712", output);
+        Assert.Matches(@"pretrain\s+connector:image 20,979,712\s+20,979,712\s+7,382,718,464", output);
+        Assert.Contains("has no tokenizer files (config-only); training needs them", output);
+        // The SigLIP tower swapped in: its width (48) reaches the connector, its 32x32 images give 16 tokens.
+        Assert.Matches(@"vision\s+VisionTower\s+3 layers, hidden 48, 16 tokens per image", output);
+        Assert.Matches(@"connector:image\s+DownsampleConnector\s+48 -> 128", output);
+        Assert.Matches(@"untrained answer: \w+", output);
     }
 }
