@@ -20,7 +20,7 @@ public sealed class TutorialRunTests
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(12);
 
     /// <summary>The tutorials this class runs; a new tutorial must get a test here.</summary>
-    private static readonly string[] Covered = ["01-quickstart", "03-recipes", "04-audio", "05-own-checkpoints"];
+    private static readonly string[] Covered = ["01-quickstart", "02-adapters-and-routers", "03-recipes", "04-audio", "05-own-checkpoints"];
 
     [Fact]
     public void Every_twin_is_run_by_a_test_here()
@@ -107,5 +107,33 @@ public sealed class TutorialRunTests
         Assert.Matches(@"vision\s+VisionTower\s+3 layers, hidden 48, 16 tokens per image", output);
         Assert.Matches(@"connector:image\s+DownsampleConnector\s+48 -> 128", output);
         Assert.Matches(@"untrained answer: \w+", output);
+    }
+
+    [Fact]
+    public void Adapters_and_routers_are_compared_on_the_same_aligned_connectors()
+    {
+        var output = TutorialTwin.Run("02-adapters-and-routers", Timeout);
+        // Trainable parameters follow from the shapes: LoRA r8 on 3 MLP projections x 4 layers; 4 such experts plus routers;
+        // Soft-MoA beside attention and MLP in both towers.
+        Assert.Contains("trainable: 45,024 of 1,223,584", output);
+        Assert.Contains("trainable: 189,648 of 1,368,208", output);
+        Assert.Contains("trainable: 108,300 of 1,286,860", output);
+        // Expert choice: every expert takes the same number of tokens, by construction.
+        Assert.Matches(@"layers\.3\.mlp\.down_proj\s+[\d,]+\s+2\.00\s+25\.0%\s+25\.0%\s+25\.0%\s+25\.0%", output);
+        double Accuracy(string adapter)
+        {
+            var row = System.Text.RegularExpressions.Regex.Match(output, $@"^{System.Text.RegularExpressions.Regex.Escape(adapter)}\s.*\s(\d+\.\d)%\s*$", System.Text.RegularExpressions.RegexOptions.Multiline);
+            Assert.True(row.Success, $"no row '{adapter}' in the comparison table");
+            return double.Parse(row.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        double baseline = Accuracy("none (aligned connectors)");
+        foreach (var adapter in new[] { "lora", "topk", "choice" })
+            Assert.True(Accuracy(adapter) > baseline, $"{adapter}: {Accuracy(adapter)}% is not above the aligned connectors' {baseline}%");
+        Assert.True(Accuracy("moa") >= baseline, $"moa: {Accuracy("moa")}% below {baseline}%");
+        foreach (var adapter in new[] { "lora", "topk", "choice" })
+        {
+            var loss = TrainingMetrics.Load(Path.Combine(TutorialTwin.Folder, "runs", "02-adapters-and-routers", adapter)).Series("loss");
+            Assert.True(loss[^1].Value < loss[0].Value, $"{adapter}: loss did not fall ({loss[0].Value:F4} -> {loss[^1].Value:F4})");
+        }
     }
 }
