@@ -6,6 +6,10 @@ namespace MMAdapt.Encoders.Layers;
 /// <summary>Hugging Face <c>hidden_act</c> / <c>activation_function</c> names mapped to functions.</summary>
 public static class Activations
 {
+    // Kept alive for good: an implicit Scalar is unreachable during the native call that reads it, and its finalizer may
+    // free it meanwhile (TorchSharp 0.107; dotnet/TorchSharp#1434).
+    private static readonly Scalar QuickGeluSlope = 1.702.ToScalar();
+
     /// <summary>The names understood.</summary>
     public static IReadOnlyList<string> Names { get; } = ["gelu", "quick_gelu", "gelu_pytorch_tanh", "gelu_new", "gelu_fast", "relu", "silu", "swish"];
 
@@ -14,7 +18,7 @@ public static class Activations
     public static Func<Tensor, Tensor> Get(string name, string source) => name switch
     {
         "gelu" => x => nn.functional.gelu(x),                                        // exact (erf)
-        "quick_gelu" => x => x * torch.sigmoid(1.702 * x),                           // CLIP's approximation
+        "quick_gelu" => x => x * torch.sigmoid(x.mul(QuickGeluSlope)),                  // CLIP's approximation
         "gelu_pytorch_tanh" or "gelu_new" or "gelu_fast" => x => nn.functional.gelu(x, TorchSharp.Modules.GELU.Approximate.tanh),
         "relu" => x => nn.functional.relu(x),
         "silu" or "swish" => x => nn.functional.silu(x),

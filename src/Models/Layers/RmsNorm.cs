@@ -15,12 +15,15 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     [ComponentName(Name = "weight")]
     private readonly Parameter weight;
-    private readonly double eps;
+    // Held as Scalars for the module's lifetime: a Scalar made implicitly from a number for one call is unreachable
+    // during that native call, and its finalizer may free it meanwhile (TorchSharp 0.107; dotnet/TorchSharp#1434).
+    private readonly Scalar eps;
+    private static readonly Scalar Two = 2.ToScalar();
 
     /// <summary>Creates the norm with unit weight.</summary>
     public RmsNorm(long hiddenSize, double eps, ScalarType? dtype = null, Device? device = null) : base(nameof(RmsNorm))
     {
-        this.eps = eps;
+        this.eps = eps.ToScalar();
         weight = new Parameter(ones(hiddenSize, dtype: dtype ?? ScalarType.Float32, device: device));
         RegisterComponents();
     }
@@ -33,8 +36,8 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x = input.to(ScalarType.Float32);
-        var variance = x.pow(2).mean([-1], keepdim: true);
-        var normalised = (x * (variance + eps).rsqrt()).to(input.dtype);
+        var variance = x.pow(Two).mean([-1], keepdim: true);
+        var normalised = (x * variance.add(eps).rsqrt()).to(input.dtype);
         return (weight * normalised).MoveToOuterDisposeScope();
     }
 }
