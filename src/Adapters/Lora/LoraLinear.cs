@@ -39,6 +39,7 @@ public sealed class LoraLinear : ProjectionAdapter
             throw new ArgumentOutOfRangeException(nameof(rank), $"LoRA rank must be positive, got {rank}.");
         Rank = rank;
         Scale = scale;
+        scaleScalar = scale.ToScalar();
         UseDora = useDora;
         lora_A = nn.Linear(inFeatures, rank, hasBias: false, device: device, dtype: dtype);
         lora_B = nn.Linear(rank, outFeatures, hasBias: false, device: device, dtype: dtype);
@@ -65,6 +66,8 @@ public sealed class LoraLinear : ProjectionAdapter
 
     /// <summary>s.</summary>
     public double Scale { get; }
+
+    private readonly Scalar scaleScalar;   // held by the module (see LiveScalars)
 
     /// <summary>True for DoRA.</summary>
     public bool UseDora { get; }
@@ -100,9 +103,9 @@ public sealed class LoraLinear : ProjectionAdapter
     {
         using var scope = NewDisposeScope();
         var x = dropout is not null && training ? dropout.call(input) : input;
-        var delta = lora_B.call(lora_A.call(x.to(A.dtype))) * Scale;                    // [..., out]
+        var delta = lora_B.call(lora_A.call(x.to(A.dtype))).mul(scaleScalar);          // [..., out]
         if (lora_magnitude_vector is null)
-            return (baseOutput + delta.to(baseOutput.dtype)).MoveToOuterDisposeScope();
+            return baseOutput.add(delta.to(baseOutput.dtype), LiveScalars.One).MoveToOuterDisposeScope();
         var host = Host ?? throw new InvalidOperationException("DoRA needs its host projection; attach it first.");
         var weightNorm = WeightNorm(host.Weight).detach();                                // [out]
         var magnitudeScale = lora_magnitude_vector / weightNorm;                           // [out]

@@ -6,8 +6,7 @@ namespace MMAdapt.Encoders.Layers;
 /// <summary>Hugging Face <c>hidden_act</c> / <c>activation_function</c> names mapped to functions.</summary>
 public static class Activations
 {
-    // Kept alive for good: an implicit Scalar is unreachable during the native call that reads it, and its finalizer may
-    // free it meanwhile (TorchSharp 0.107; dotnet/TorchSharp#1434).
+    // Kept alive for good (see MMAdapt.Core.Modules.LiveScalars).
     private static readonly Scalar QuickGeluSlope = 1.702.ToScalar();
 
     /// <summary>The names understood.</summary>

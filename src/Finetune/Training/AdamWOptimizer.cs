@@ -1,3 +1,4 @@
+using MMAdapt.Core.Modules;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -57,17 +58,22 @@ public sealed class AdamWOptimizer : IDisposable
         foreach (var group in groups)
         {
             double lr = group.LearningRate * learningRateFactor;
+            // Explicit Scalars that live until the group is done (see LiveScalars: an implicit one may be finalized
+            // during the native call that reads it).
+            using Scalar decay = (1 - lr * group.WeightDecay).ToScalar(), b1 = beta1.ToScalar(), g1 = (1 - beta1).ToScalar(),
+                b2 = beta2.ToScalar(), g2 = (1 - beta2).ToScalar(), c2 = correction2.ToScalar(), e = eps.ToScalar(),
+                stepSize = (-lr / correction1).ToScalar();
             foreach (var (name, p) in group.Parameters)
             {
                 if (p.grad is not { } grad)
                     continue;
                 var (m, v) = Moments(name, p);
                 if (group.WeightDecay != 0)
-                    p.mul_(1 - lr * group.WeightDecay);
-                m.mul_(beta1).add_(grad, alpha: 1 - beta1);
-                v.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);
-                using var denominator = v.sqrt().div_(correction2).add_(eps);
-                p.addcdiv_(m, denominator, value: -lr / correction1);
+                    p.mul_(decay);
+                m.mul_(b1).add_(grad, alpha: g1);
+                v.mul_(b2).addcmul_(grad, grad, value: g2);
+                using var denominator = v.sqrt().div_(c2).add_(e, LiveScalars.One);
+                p.addcdiv_(m, denominator, value: stepSize);
             }
         }
     }

@@ -1,3 +1,4 @@
+using MMAdapt.Core.Modules;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -15,10 +16,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     [ComponentName(Name = "weight")]
     private readonly Parameter weight;
-    // Held as Scalars for the module's lifetime: a Scalar made implicitly from a number for one call is unreachable
-    // during that native call, and its finalizer may free it meanwhile (TorchSharp 0.107; dotnet/TorchSharp#1434).
-    private readonly Scalar eps;
-    private static readonly Scalar Two = 2.ToScalar();
+    private readonly Scalar eps;   // held by the module (see LiveScalars)
 
     /// <summary>Creates the norm with unit weight.</summary>
     public RmsNorm(long hiddenSize, double eps, ScalarType? dtype = null, Device? device = null) : base(nameof(RmsNorm))
@@ -36,8 +34,8 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x = input.to(ScalarType.Float32);
-        var variance = x.pow(Two).mean([-1], keepdim: true);
-        var normalised = (x * variance.add(eps).rsqrt()).to(input.dtype);
+        var variance = x.pow(LiveScalars.Two).mean([-1], keepdim: true);
+        var normalised = (x * variance.add(eps, LiveScalars.One).rsqrt()).to(input.dtype);
         return (weight * normalised).MoveToOuterDisposeScope();
     }
 }
