@@ -1,3 +1,4 @@
+using MMAdapt.Core.Modules;
 using MMAdapt.Models.Llama;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -79,6 +80,6 @@ public sealed class RotaryEmbedding : nn.Module
         using var scope = NewDisposeScope();
         long half = x.shape[^1] / 2;
         var rotated = cat([-x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1); // rotate_half
-        return (x * cos.unsqueeze(1) + rotated * sin.unsqueeze(1)).MoveToOuterDisposeScope();
+        return (x * cos.unsqueeze(1)).add(rotated * sin.unsqueeze(1), LiveScalars.One).MoveToOuterDisposeScope();   // live alpha (LiveScalars)
     }
 }

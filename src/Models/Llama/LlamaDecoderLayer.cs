@@ -43,9 +43,10 @@ public sealed class LlamaDecoderLayer : nn.Module
     {
         using var scope = NewDisposeScope();
         var attentionIn = attention_site.Before(input_layernorm.call(x), context);
-        var h = x + attention_site.After(attentionIn, self_attn.Forward(attentionIn, cos, sin, mask, cache, context), context);
+        // Residual adds with a live alpha (LiveScalars: an implicit one may be finalized mid-call).
+        var h = x.add(attention_site.After(attentionIn, self_attn.Forward(attentionIn, cos, sin, mask, cache, context), context), LiveScalars.One);
         var mlpIn = mlp_site.Before(post_attention_layernorm.call(h), context);
-        var y = h + mlp_site.After(mlpIn, mlp.Forward(mlpIn, context), context);
+        var y = h.add(mlp_site.After(mlpIn, mlp.Forward(mlpIn, context), context), LiveScalars.One);
         return y.MoveToOuterDisposeScope();
     }
 }
