@@ -1,5 +1,5 @@
 using MMAdapt.Core.Display;
-using ScottPlot;
+using MMAdapt.Finetune.Training;
 using static TorchSharp.torch;
 
 namespace MMAdapt.Finetune.Multimodal;
@@ -32,14 +32,8 @@ public static class FeaturePlots
             for (int f = 0; f < frames; f++)
                 grid[b, f] = flat[b * frames + f];
 
-        var plot = new Plot();
-        var heatmap = plot.Add.Heatmap(grid);
-        heatmap.FlipVertically = true;                                                 // bin 0 (lowest frequency) at the bottom
-        heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
-        plot.Add.ColorBar(heatmap);
-        plot.Title(title);
-        plot.XLabel($"frame (0..{frames - 1})");
-        plot.YLabel($"frequency bin (0..{bins - 1})");
-        return new PngImage(plot.GetImageBytes(width, height, ImageFormat.Png));
+        // Bin 0 (lowest frequency) at the bottom.
+        return TrainingPlots.Heatmap(grid, title, $"frame (0..{frames - 1})", $"frequency bin (0..{bins - 1})", width, height,
+            new ScottPlot.Colormaps.Viridis());
     }
 }

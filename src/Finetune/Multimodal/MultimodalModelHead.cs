@@ -7,7 +7,7 @@ public sealed partial class MultimodalModel
 {
     /// <summary>
     /// Creates a <see cref="ClassificationHead"/> over <paramref name="component"/>'s pooled features, as wide as that
-    /// component's output and on the model's device, and attaches it: what a recipe's <c>head</c> builds, from code.
+    /// component's output and on the model's device, and attaches it: what a recipe's <c>head</c> builds (RecipeModelBuilder calls this).
     /// </summary>
     /// <param name="component">Whose features it pools: <c>audio</c>, <c>vision</c>, <c>connector:audio</c>,
     /// <c>connector:image</c> or <c>llm</c>.</param>
@@ -23,12 +23,11 @@ public sealed partial class MultimodalModel
     {
         if (Head is not null)
             throw new InvalidOperationException($"a classification head (over '{Head.Component}') is attached already; a model has one.");
+        // Its own generator (the seed plus a fixed offset), so the head does not depend on what else was drawn.
+        using var generator = new Generator((ulong)seed + 23);
         var head = new ClassificationHead(component, HeadFeatures.Width(this, component), labels, pooling, ScalarType.Float32,
-            Llm.Device, new Generator((ulong)seed + HeadSeedOffset));
+            Llm.Device, generator);
         AttachHead(head);
         return head;
     }
-
-    // A recipe draws its head from a generator seeded with the recipe seed plus this (RecipeModelBuilder).
-    internal const ulong HeadSeedOffset = 23;
 }

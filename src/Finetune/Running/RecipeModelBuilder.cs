@@ -87,12 +87,7 @@ public static class RecipeModelBuilder
                 AdapterBuilder.Attach(recipe.Adapters[i], model.Components, recipe.Seed + 100 + i, statistics, Where($"adapters[{i}]"));
             // Every classify stage shares one head (validation rejects differing ones), drawn from its own seeded generator.
             if (recipe.Stages.FirstOrDefault(s => s.Head is not null)?.Head is { } spec)
-            {
-                var head = new ClassificationHead(spec.Component, HeadFeatures.Width(model, spec.Component), spec.Labels, spec.Pooling,
-                    ScalarType.Float32, loadWeights ? llm.Device : device, new Generator((ulong)recipe.Seed + MultimodalModel.HeadSeedOffset));
-                parts.Add(head);
-                model.AttachHead(head);
-            }
+                parts.Add(model.AttachHead(spec.Component, spec.Labels, spec.Pooling, recipe.Seed));
             return model;
         }
         catch

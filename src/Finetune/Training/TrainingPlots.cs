@@ -62,14 +62,22 @@ public static class TrainingPlots
             for (int e = 0; e < rows[r].Length; e++)
                 load[r, e] = rows[r][e] / total;
         }
+        return Heatmap(load, title ?? $"expert load share ({modality.ToString().ToLowerInvariant()} tokens)", "expert",
+            $"router (0..{rows.Count - 1})", 900, Math.Clamp(120 + 14 * rows.Count, 300, 1400));
+    }
+
+    /// <summary>A heatmap of <paramref name="grid"/> (row 0 at the bottom) with a colour bar, as a PNG.</summary>
+    internal static PngImage Heatmap(double[,] grid, string title, string xLabel, string yLabel, int width, int height, IColormap? colormap = null)
+    {
         var plot = new Plot();
-        var heatmap = plot.Add.Heatmap(load);
+        var heatmap = plot.Add.Heatmap(grid);
         heatmap.FlipVertically = true;
+        if (colormap is not null)
+            heatmap.Colormap = colormap;
         plot.Add.ColorBar(heatmap);
-        plot.Title(title ?? $"expert load share ({modality.ToString().ToLowerInvariant()} tokens)");
-        plot.XLabel("expert");
-        plot.YLabel($"router (0..{rows.Count - 1})");
-        int width = 900, height = Math.Clamp(120 + 14 * rows.Count, 300, 1400);
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
         return new PngImage(plot.GetImageBytes(width, height, ImageFormat.Png));
     }
 }
